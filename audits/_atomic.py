@@ -1,0 +1,58 @@
+"""Atomic file writes: write to a temporary file beside the target, then rename."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+__all__ = ["atomic_path", "write_bytes", "write_json", "write_text"]
+
+
+def atomic_path(path: str | os.PathLike[str], writer: Callable[[Path], None]) -> Path:
+    """Call ``writer(tmp)`` on a temporary path, then rename it onto ``path``.
+
+    A reader never sees a half-written file: either the old file or the new one.
+
+    Parameters
+    ----------
+    path : path-like
+        Final destination; its parent folder is created if missing.
+    writer : callable
+        Writes the complete content to the temporary path it receives.
+
+    Returns
+    -------
+    Path
+        The final path.
+    """
+    final = Path(path)
+    final.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{final.name}.", suffix=".tmp", dir=final.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        writer(tmp)
+        os.replace(tmp, final)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return final
+
+
+def write_bytes(path: str | os.PathLike[str], data: bytes) -> Path:
+    """Write ``data`` to ``path`` atomically."""
+    return atomic_path(path, lambda tmp: tmp.write_bytes(data))
+
+
+def write_text(path: str | os.PathLike[str], text: str) -> Path:
+    """Write UTF-8 ``text`` to ``path`` atomically."""
+    return write_bytes(path, text.encode("utf-8"))
+
+
+def write_json(path: str | os.PathLike[str], obj: Any) -> Path:
+    """Write a JSON-compatible object to ``path`` atomically (indented, NaN-free)."""
+    return write_text(path, json.dumps(obj, indent=2, allow_nan=False, sort_keys=False) + "\n")

@@ -1,0 +1,289 @@
+"""Read Parquet datasets: a file, a folder (hive-partitioned too) or a URI.
+
+Row count and schema come from the Parquet metadata without reading the data; a
+uniform random sample of exactly ``k`` rows reads only the row groups it needs,
+one at a time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.dataset as pads
+import pyarrow.fs as pafs
+
+from audits.errors import DataError, InputError, TargetError
+
+__all__ = ["ColumnInfo", "Dataset", "DatasetInfo", "inspect_dataset", "read_dataset"]
+
+MIN_ROWS = 20
+MAX_CLASSES = 200
+
+
+@dataclass(frozen=True)
+class ColumnInfo:
+    """Name and Arrow type of one column."""
+
+    name: str
+    type: str
+
+
+@dataclass(frozen=True)
+class DatasetInfo:
+    """What the Parquet metadata says about a dataset, without reading its data.
+
+    Attributes
+    ----------
+    uri : str
+        The path or URI as given.
+    n_rows : int
+    columns : tuple of ColumnInfo
+    n_files : int
+    n_bytes : int
+        Total size of the Parquet files.
+    fingerprint : str
+        SHA-256 over each file's relative path, size and Parquet footer (schema,
+        row groups and their statistics): changes when the data changes.
+    """
+
+    uri: str
+    n_rows: int
+    columns: tuple[ColumnInfo, ...]
+    n_files: int
+    n_bytes: int
+    fingerprint: str
+
+    @property
+    def column_names(self) -> tuple[str, ...]:
+        """Names of all columns, partition keys included."""
+        return tuple(c.name for c in self.columns)
+
+
+@dataclass(frozen=True, eq=False)
+class Dataset:
+    """A loaded dataset: the frame, its target column and its metadata.
+
+    Attributes
+    ----------
+    frame : DataFrame of shape (n_rows, n_columns)
+    target : str
+    info : DatasetInfo
+    sampled : bool
+        True when ``frame`` holds a sample of the rows in ``info``.
+    """
+
+    frame: pd.DataFrame
+    target: str
+    info: DatasetInfo
+    sampled: bool = False
+
+    @property
+    def X(self) -> pd.DataFrame:
+        """Feature columns, shape (n_rows, n_features)."""
+        return self.frame.drop(columns=[self.target])
+
+    @property
+    def y(self) -> pd.Series:
+        """Target column, shape (n_rows,)."""
+        return self.frame[self.target]
+
+
+def _open(uri: str) -> tuple[pads.Dataset, pafs.FileSystem, list[str]]:
+    """Open ``uri`` as a pyarrow dataset; map every failure to one ``InputError``."""
+    try:
+        filesystem, path = pafs.FileSystem.from_uri(uri)
+    except (pa.ArrowInvalid, ValueError):
+        filesystem, path = pafs.LocalFileSystem(), uri
+    except Exception as exc:  # noqa: BLE001 - remote filesystems raise many kinds
+        raise InputError(f"cannot open {uri!r}: {exc}", reason="bad_uri") from None
+    try:
+        info = filesystem.get_file_info(path)
+    except Exception as exc:  # noqa: BLE001
+        raise InputError(f"cannot open {uri!r}: {exc}", reason="bad_uri") from None
+    if info.type == pafs.FileType.NotFound:
+        raise InputError(f"no such file or folder: {uri}", reason="not_found")
+    try:
+        dataset = pads.dataset(
+            path, format="parquet", partitioning="hive", filesystem=filesystem,
+            exclude_invalid_files=False,
+        )
+    except (pa.ArrowInvalid, OSError) as exc:
+        raise InputError(
+            f"{uri} is not a readable Parquet dataset: {_first_line(exc)}", reason="corrupt"
+        ) from None
+    if not dataset.files:
+        raise InputError(f"no Parquet files in {uri}", reason="empty")
+    return dataset, filesystem, path
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__
+
+
+def inspect_dataset(uri: str) -> DatasetInfo:
+    """Row count, schema and fingerprint of a Parquet dataset from its metadata only.
+
+    Parameters
+    ----------
+    uri : str
+        A Parquet file, a folder of Parquet files (hive partitions are columns), or a
+        URI that pyarrow understands (``file://``, ``s3://``, ``gs://``, ...).
+
+    Raises
+    ------
+    InputError
+        Missing path, no Parquet files, corrupt or empty file.
+    """
+    dataset, filesystem, root = _open(str(uri))
+    return _describe(str(uri), dataset, filesystem, root)
+
+
+def _describe(
+    uri: str, dataset: pads.Dataset, filesystem: pafs.FileSystem, root: str
+) -> DatasetInfo:
+    digest = hashlib.sha256()
+    n_rows = 0
+    n_bytes = 0
+    try:
+        for fragment in dataset.get_fragments():
+            metadata = fragment.metadata
+            n_rows += metadata.num_rows
+            size = filesystem.get_file_info(fragment.path).size or 0
+            n_bytes += size
+            footer: dict[str, Any] = metadata.to_dict()
+            footer.pop("created_by", None)
+            relative = fragment.path[len(root):].lstrip("/")
+            digest.update(json.dumps([relative, size, footer], default=str).encode())
+    except (pa.ArrowInvalid, OSError) as exc:
+        raise InputError(
+            f"{uri} is not a readable Parquet dataset: {_first_line(exc)}", reason="corrupt"
+        ) from None
+    columns = tuple(ColumnInfo(f.name, str(f.type)) for f in dataset.schema)
+    digest.update(json.dumps([(c.name, c.type) for c in columns]).encode())
+    return DatasetInfo(
+        uri=uri, n_rows=n_rows, columns=columns, n_files=len(dataset.files),
+        n_bytes=n_bytes, fingerprint=digest.hexdigest(),
+    )
+
+
+def _sample_table(
+    dataset: pads.Dataset, columns: list[str], k: int, n_rows: int, seed: int
+) -> pa.Table:
+    """Exactly ``k`` uniformly drawn rows, reading one row group at a time."""
+    rng = np.random.default_rng(seed)
+    wanted = np.sort(rng.choice(n_rows, size=k, replace=False))
+    pieces = []
+    start = 0
+    for fragment in dataset.get_fragments():
+        for group in fragment.split_by_row_group():
+            stop = start + group.metadata.num_rows
+            lo, hi = np.searchsorted(wanted, [start, stop])
+            if hi > lo:
+                table = group.to_table(columns=columns, schema=dataset.schema)
+                pieces.append(table.take(pa.array(wanted[lo:hi] - start)))
+            start = stop
+    return pa.concat_tables(pieces)
+
+
+def read_dataset(
+    uri: str,
+    *,
+    target: str,
+    columns: list[str] | None = None,
+    sample: int | None = None,
+    seed: int = 0,
+) -> Dataset:
+    """Read a Parquet dataset and validate its target column.
+
+    Parameters
+    ----------
+    uri : str
+        See :func:`inspect_dataset`.
+    target : str
+        The label column: must exist, not be all null, and have 2 to 200 classes.
+    columns : list of str, optional
+        Feature columns to read; all by default. The target is always read.
+    sample : int, optional
+        Read a uniform random sample of exactly this many rows (all rows when the
+        dataset has fewer), without loading the whole dataset.
+    seed : int, default=0
+        Seed of the sample.
+
+    Returns
+    -------
+    Dataset
+        Rows with a missing target are kept (the labelling audit counts them).
+
+    Raises
+    ------
+    InputError, TargetError, DataError
+    """
+    dataset, filesystem, root = _open(str(uri))
+    info = _describe(str(uri), dataset, filesystem, root)
+    names = info.column_names
+    if target not in names:
+        raise TargetError(
+            f"target column {target!r} not found; columns are: {_shortlist(names)}",
+            reason="target_missing",
+        )
+    wanted = list(columns) if columns is not None else [n for n in names if n != target]
+    unknown = [c for c in wanted if c not in names]
+    if unknown:
+        raise InputError(f"`columns` not found in the dataset: {_shortlist(unknown)}",
+                         reason="column_missing")
+    read = [c for c in wanted if c != target] + [target]
+    if sample is not None and sample < 1:
+        raise InputError(f"`sample` must be a positive row count; got {sample}",
+                         reason="bad_sample")
+    try:
+        if sample is not None and sample < info.n_rows:
+            table = _sample_table(dataset, read, sample, info.n_rows, seed)
+        else:
+            table = dataset.to_table(columns=read)
+        frame = table.to_pandas()
+    except (pa.ArrowInvalid, OSError) as exc:
+        raise InputError(f"cannot read {uri}: {_first_line(exc)}", reason="corrupt") from None
+    for name in frame.columns:
+        if isinstance(frame[name].dtype, pd.CategoricalDtype):
+            frame[name] = frame[name].astype(object).astype("string")
+    _check_target(frame, target)
+    return Dataset(frame=frame, target=target, info=info,
+                   sampled=sample is not None and sample < info.n_rows)
+
+
+def _shortlist(names: tuple[str, ...] | list[str], limit: int = 12) -> str:
+    shown = ", ".join(repr(n) for n in names[:limit])
+    return shown + (f", ... ({len(names)} in all)" if len(names) > limit else "")
+
+
+def _check_target(frame: pd.DataFrame, target: str) -> None:
+    if len(frame) == 0:
+        raise DataError("the dataset has no rows", reason="empty")
+    labels = frame[target].dropna()
+    if labels.empty:
+        raise TargetError(f"target column {target!r} is all null", reason="target_null")
+    n_classes = labels.astype(str).nunique()
+    if n_classes < 2:
+        raise TargetError(
+            f"target column {target!r} has a single class ({labels.iloc[0]!r}); "
+            "at least 2 are needed",
+            reason="single_class",
+        )
+    if n_classes > MAX_CLASSES:
+        raise TargetError(
+            f"target column {target!r} has {n_classes} distinct values; at most {MAX_CLASSES} "
+            "classes are supported (is it an id or a continuous value?)",
+            reason="too_many_classes",
+        )
+    if len(labels) < MIN_ROWS:
+        raise DataError(
+            f"too few labelled rows: {len(labels)}; at least {MIN_ROWS} are needed",
+            reason="too_few_rows",
+        )

@@ -1,0 +1,132 @@
+"""The model families: ``make_model("classical" | "logistic" | "deep" | "pkg.mod:fn", X)``."""
+
+from __future__ import annotations
+
+import importlib
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator, ClassifierMixin, clone
+from sklearn.compose import ColumnTransformer, make_column_selector
+from sklearn.ensemble import HistGradientBoostingClassifier
+from sklearn.impute import SimpleImputer
+from sklearn.linear_model import LogisticRegression
+from sklearn.neural_network import MLPClassifier
+from sklearn.pipeline import Pipeline, make_pipeline
+from sklearn.preprocessing import OneHotEncoder, StandardScaler
+
+from audits.errors import ConfigError
+from audits.models._features import FrameEncoder
+
+__all__ = ["MODEL_KINDS", "EarlyStoppingGuard", "make_model"]
+
+MODEL_KINDS = ("classical", "logistic", "deep")
+
+
+class EarlyStoppingGuard(ClassifierMixin, BaseEstimator):
+    """Fit ``estimator``, turning its early stopping off when the split cannot be made.
+
+    Early stopping holds out a stratified ``validation_fraction`` of the rows; that
+    split fails when a class has a single row or the held-out part is smaller than
+    the number of classes. Then the guard fits a clone with ``early_stopping=False``.
+
+    Parameters
+    ----------
+    estimator : classifier
+        Has ``early_stopping`` and ``validation_fraction`` parameters
+        (``MLPClassifier``, ``HistGradientBoostingClassifier``).
+    """
+
+    def __init__(self, estimator: BaseEstimator) -> None:
+        self.estimator = estimator
+
+    def fit(self, X: object, y: object) -> EarlyStoppingGuard:
+        """Fit a clone of ``estimator`` on ``X`` (n_rows, n_features) and ``y`` (n_rows,)."""
+        model = clone(self.estimator)
+        params = model.get_params()
+        _, counts = np.unique(np.asarray(y), return_counts=True)
+        n_holdout = int(np.floor((params.get("validation_fraction") or 0.1) * counts.sum()))
+        if params.get("early_stopping") not in (False, None) and (
+            counts.min() < 2 or n_holdout < len(counts)
+        ):
+            model.set_params(early_stopping=False)
+        self.estimator_ = model.fit(X, y)
+        self.classes_ = self.estimator_.classes_
+        return self
+
+    def predict(self, X: object) -> np.ndarray:
+        """Predicted labels, shape (n_rows,)."""
+        return self.estimator_.predict(X)
+
+    def predict_proba(self, X: object) -> np.ndarray:
+        """Predicted probabilities, shape (n_rows, n_classes)."""
+        return self.estimator_.predict_proba(X)
+
+
+def _one_hot_preprocessor() -> Pipeline:
+    """Encoder for models that need dense numbers: impute, scale, one-hot (rare levels grouped)."""
+    numeric = make_pipeline(SimpleImputer(strategy="median", add_indicator=True), StandardScaler())
+    categorical = OneHotEncoder(
+        handle_unknown="infrequent_if_exist", min_frequency=5, max_categories=32,
+        sparse_output=False,
+    )
+    columns = ColumnTransformer(
+        [
+            ("numeric", numeric, make_column_selector(dtype_include="number")),
+            ("categorical", categorical, make_column_selector(dtype_include="category")),
+        ],
+        sparse_threshold=0.0,
+    )
+    return make_pipeline(FrameEncoder(max_levels=1000, min_frequency=5), columns)
+
+
+def make_model(kind: str, X: pd.DataFrame, *, random_state: int = 0) -> BaseEstimator:
+    """Return an unfitted classifier that takes the raw feature DataFrame.
+
+    Parameters
+    ----------
+    kind : {"classical", "logistic", "deep"} or "package.module:callable"
+        ``classical``: histogram gradient-boosted trees with native categoricals
+        (at most 255 levels kept, the rest grouped) and missing values.
+        ``logistic``: logistic regression on imputed, scaled, one-hot features.
+        ``deep``: a multi-layer perceptron (128, 64) on the same features, with
+        early stopping. An import path names a callable ``f(X, random_state=...)``
+        that returns a scikit-learn classifier (e.g. a skorch net).
+    X : DataFrame of shape (n_rows, n_features)
+        Raw features; used only to shape the model (never fitted here).
+    random_state : int, default=0
+        Seed of every random part.
+
+    Returns
+    -------
+    estimator
+        Unfitted; ``fit(X, y)``, ``predict_proba(X)`` and ``classes_`` work on raw frames.
+    """
+    if kind == "classical":
+        model = HistGradientBoostingClassifier(
+            categorical_features="from_dtype", early_stopping="auto", max_iter=200,
+            random_state=random_state,
+        )
+        return make_pipeline(FrameEncoder(max_levels=255), EarlyStoppingGuard(model))
+    if kind == "logistic":
+        return make_pipeline(_one_hot_preprocessor(), LogisticRegression(max_iter=2000))
+    if kind == "deep":
+        model = MLPClassifier(
+            hidden_layer_sizes=(128, 64), early_stopping=True, max_iter=300,
+            n_iter_no_change=10, random_state=random_state,
+        )
+        return make_pipeline(_one_hot_preprocessor(), EarlyStoppingGuard(model))
+    if ":" in kind:
+        module_name, _, attr = kind.partition(":")
+        try:
+            factory = getattr(importlib.import_module(module_name), attr)
+        except (ImportError, AttributeError) as exc:
+            raise ConfigError(
+                f"`model` import path {kind!r} cannot be loaded: {exc}", reason="model_import"
+            ) from None
+        return factory(X, random_state=random_state)
+    raise ConfigError(
+        f"`model` must be one of {', '.join(MODEL_KINDS)} or 'package.module:callable'; "
+        f"got {kind!r}",
+        reason="model_kind",
+    )

@@ -1,0 +1,124 @@
+"""Out-of-fold predicted probabilities, computed once and shared by every audit."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from sklearn.model_selection import StratifiedKFold
+
+from audits.errors import DataError
+from audits.models._factory import make_model
+
+__all__ = ["OutOfFold", "out_of_fold"]
+
+
+@dataclass(frozen=True, eq=False)
+class OutOfFold:
+    """Out-of-fold predictions of one model family.
+
+    Attributes
+    ----------
+    proba : ndarray of shape (n_rows, n_classes)
+        Probability of each class for each row, from the fold that did not train on it.
+    labels : ndarray of shape (n_rows,)
+        Given label of each row as an index into ``classes``.
+    classes : tuple of str
+        Class names, sorted; column order of ``proba``.
+    fold : ndarray of shape (n_rows,)
+        Fold index of each row.
+    n_folds : int
+    small_classes : tuple of str
+        Classes with fewer rows than ``n_folds``: some folds trained without them,
+        so their probabilities are less reliable.
+    model : str
+        Model family used.
+    """
+
+    proba: np.ndarray
+    labels: np.ndarray
+    classes: tuple[str, ...]
+    fold: np.ndarray
+    n_folds: int
+    small_classes: tuple[str, ...]
+    model: str
+
+    @property
+    def predicted(self) -> np.ndarray:
+        """Predicted class index per row, shape (n_rows,)."""
+        return self.proba.argmax(axis=1)
+
+
+def _fold_task(
+    X: pd.DataFrame, codes: np.ndarray, n_classes: int, model: str, random_state: int
+) -> Callable[[tuple[np.ndarray, np.ndarray]], np.ndarray]:
+    def fit_fold(split: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
+        train, test = split
+        estimator = make_model(model, X, random_state=random_state)
+        estimator.fit(X.iloc[train], codes[train])
+        proba = np.zeros((len(test), n_classes))
+        proba[:, np.asarray(estimator.classes_, dtype=int)] = estimator.predict_proba(X.iloc[test])
+        return proba
+
+    return fit_fold
+
+
+def out_of_fold(
+    X: pd.DataFrame,
+    y: pd.Series,
+    *,
+    n_folds: int = 5,
+    model: str = "classical",
+    random_state: int = 0,
+    map_fn: Callable[[Callable, Iterable], Iterable] = map,
+) -> OutOfFold:
+    """Stratified K-fold out-of-fold probabilities of ``model`` on ``(X, y)``.
+
+    Parameters
+    ----------
+    X : DataFrame of shape (n_rows, n_features)
+    y : Series of shape (n_rows,)
+        Labels, no missing values.
+    n_folds : int, default=5
+        Lowered to the size of the largest class when that is smaller.
+    model : str, default="classical"
+        Passed to :func:`audits.models.make_model`.
+    random_state : int, default=0
+    map_fn : callable, default=map
+        ``map_fn(fit_fold, splits)``; pass a parallel map to fan the folds out.
+
+    Returns
+    -------
+    OutOfFold
+    """
+    if y.isna().any():
+        raise DataError("`y` must have no missing labels for out-of-fold predictions")
+    labels = y.astype(str).to_numpy()
+    classes, codes = np.unique(labels, return_inverse=True)
+    counts = np.bincount(codes, minlength=len(classes))
+    if len(classes) < 2:
+        raise DataError(f"`y` must have at least 2 classes; got {len(classes)}")
+    k = int(min(n_folds, counts.max()))
+    if k < 2 or len(labels) < 2 * k:
+        raise DataError(f"too few rows for {n_folds}-fold predictions: {len(labels)} rows")
+    folds = StratifiedKFold(n_splits=k, shuffle=True, random_state=random_state)
+    # Rows of classes smaller than k are pooled into one stratum and spread over the folds.
+    splits = list(folds.split(np.zeros(len(codes)), np.where(counts[codes] >= k, codes, -1)))
+    fold_of_row = np.empty(len(codes), dtype=int)
+    for index, (_, test) in enumerate(splits):
+        fold_of_row[test] = index
+    task = _fold_task(X.reset_index(drop=True), codes, len(classes), model, random_state)
+    proba = np.zeros((len(codes), len(classes)))
+    for (_, test), fold_proba in zip(splits, map_fn(task, splits), strict=True):
+        proba[test] = fold_proba
+    return OutOfFold(
+        proba=proba,
+        labels=codes,
+        classes=tuple(str(c) for c in classes),
+        fold=fold_of_row,
+        n_folds=k,
+        small_classes=tuple(str(c) for c in classes[counts < k]),
+        model=model,
+    )

@@ -1,0 +1,92 @@
+"""The results of one audit run: frozen, typed, written to ``results.json``.
+
+``results.json`` is the contract between the audits and the report: the report is
+rendered from it alone, so an old file can be re-rendered. ``schema_version`` changes
+when a field is renamed or removed (adding an optional section does not).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from audits import _atomic
+from audits._serde import from_jsonable, to_jsonable
+from audits.errors import InputError
+from audits.gx import ValidationResult
+from audits.overview import DatasetOverview
+
+__all__ = ["SCHEMA_VERSION", "AuditResults", "RunInfo", "load_results", "save_results"]
+
+SCHEMA_VERSION = "1"
+
+
+@dataclass(frozen=True)
+class RunInfo:
+    """When and how the run happened.
+
+    Attributes
+    ----------
+    started, finished : str
+        ISO 8601 UTC timestamps.
+    seconds : float
+        Wall time of the whole run.
+    stage_seconds : dict of str to float
+        Wall time of each stage.
+    versions : dict of str to str
+        Versions of the product and its main libraries.
+    parameters : dict of str to object
+        The options the run was started with.
+    """
+
+    started: str
+    finished: str
+    seconds: float
+    stage_seconds: dict[str, float]
+    versions: dict[str, str]
+    parameters: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class AuditResults:
+    """Everything one audit found; sections that were not computed are None."""
+
+    overview: DatasetOverview
+    validation: ValidationResult
+    run: RunInfo
+    schema_version: str = SCHEMA_VERSION
+
+    @property
+    def success(self) -> bool:
+        """True when every expectation passed (skipped ones do not count)."""
+        return self.validation.success
+
+
+def save_results(results: AuditResults, path: str | os.PathLike[str]) -> Path:
+    """Write ``results`` as JSON to ``path`` atomically."""
+    return _atomic.write_json(path, to_jsonable(results))
+
+
+def load_results(path: str | os.PathLike[str]) -> AuditResults:
+    """Read a ``results.json`` written by :func:`save_results`.
+
+    Raises
+    ------
+    InputError
+        The file is missing, not JSON, or of another schema version.
+    """
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise InputError(f"cannot read results file {path}: {exc}", reason="results") from None
+    version = data.get("schema_version") if isinstance(data, dict) else None
+    if version != SCHEMA_VERSION:
+        raise InputError(
+            f"results file {path} has schema_version {version!r}; this version reads "
+            f"{SCHEMA_VERSION!r}",
+            reason="schema_version",
+        )
+    return from_jsonable(AuditResults, data)

@@ -1,0 +1,348 @@
+"""Learning-curve measurement: the anchor schedule, the splits, and one fit per anchor.
+
+Each function is pure and works on one piece, so that an orchestrator can run the
+fits of :func:`measure_anchor` as separate tasks: :func:`plan_anchors` chooses the
+sizes, :func:`make_split` the validation rows and the nested training subsets,
+:func:`measure_anchor` fits one model on one subset, and :func:`summarise_anchors`
+averages the repetitions.
+"""
+
+from __future__ import annotations
+
+import math
+import pickle
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from audits.errors import ConfigError, DataError
+from audits.sufficiency._metrics import aligned_proba, get_metric
+from audits.sufficiency._result import Anchor
+
+__all__ = [
+    "AnchorMeasurement",
+    "AnchorPlan",
+    "AnchorTask",
+    "Split",
+    "make_split",
+    "measure_anchor",
+    "plan_anchors",
+    "summarise_anchors",
+]
+
+
+@dataclass(frozen=True)
+class AnchorPlan:
+    """Sizes of the training subsets and of the validation set.
+
+    Attributes
+    ----------
+    sizes : tuple of int
+        Increasing training-set sizes, a geometric schedule ending at the training pool.
+    n_validation : int
+        Rows held out for validation in each repetition.
+    repetitions : int
+        Number of repetitions (different validation rows, subsets and model seeds).
+    """
+
+    sizes: tuple[int, ...]
+    n_validation: int
+    repetitions: int
+
+
+@dataclass(frozen=True)
+class AnchorTask:
+    """One fit to run: ``model`` trained on the first ``size`` rows of repetition ``rep``."""
+
+    model: str
+    size: int
+    rep: int
+
+
+@dataclass(frozen=True)
+class AnchorMeasurement:
+    """What one fit measured.
+
+    Attributes
+    ----------
+    model : str
+    size : int
+    rep : int
+    score : float
+        Validation score.
+    train_score : float
+        Score on (up to ``n_validation`` of) the training rows; the gap to ``score``
+        shows over-fitting.
+    fit_seconds : float
+    predict_seconds_per_row : float
+        ``predict_proba`` wall time on the validation rows, divided by their number.
+    model_bytes : int
+        Size of the pickled fitted model.
+    load_seconds : float
+        Time to unpickle it.
+    task_seconds : float
+        Wall time of the whole measurement (fit, scoring, pickling).
+    """
+
+    model: str
+    size: int
+    rep: int
+    score: float
+    train_score: float
+    fit_seconds: float
+    predict_seconds_per_row: float
+    model_bytes: int
+    load_seconds: float
+    task_seconds: float
+
+
+@dataclass(frozen=True, eq=False)
+class Split:
+    """Validation rows and nested, stratified training orders, one of each per repetition.
+
+    Attributes
+    ----------
+    codes : ndarray of shape (n_rows,)
+        Class index of every row (into ``labels``).
+    labels : tuple of str
+        The class labels, sorted.
+    validation : tuple of ndarray
+        Row positions of the validation set of each repetition.
+    train_order : tuple of ndarray
+        Row positions of the training pool of each repetition, in an order whose every
+        prefix is stratified: the training subset of size ``s`` is its first ``s`` rows.
+    """
+
+    codes: np.ndarray
+    labels: tuple[str, ...]
+    validation: tuple[np.ndarray, ...]
+    train_order: tuple[np.ndarray, ...]
+
+    @property
+    def n_classes(self) -> int:
+        """Number of classes in the whole dataset."""
+        return len(self.labels)
+
+
+def plan_anchors(
+    n_rows: int,
+    *,
+    n_classes: int = 2,
+    min_size: int = 64,
+    step: float = math.sqrt(2.0),
+    validation_fraction: float = 0.2,
+    max_validation: int = 20_000,
+    repetitions: int = 3,
+    max_size: int | None = None,
+) -> AnchorPlan:
+    """Choose the training-set sizes and the validation size.
+
+    Parameters
+    ----------
+    n_rows : int
+        Labelled rows available.
+    n_classes : int, default=2
+        Number of classes (the validation set holds at least two rows of each).
+    min_size : int, default=64
+        Smallest training subset (lowered for small datasets, never below 16).
+    step : float, default=sqrt(2)
+        Ratio between consecutive sizes.
+    validation_fraction : float, default=0.2
+        Share of the rows held out for validation, at most ``max_validation`` rows.
+    max_validation : int, default=20_000
+    repetitions : int, default=3
+    max_size : int, optional
+        Largest training subset; the whole training pool by default.
+
+    Returns
+    -------
+    AnchorPlan
+    """
+    _check_int("n_rows", n_rows, low=1)
+    _check_int("repetitions", repetitions, low=1)
+    _check_int("min_size", min_size, low=2)
+    if not 0.0 < validation_fraction < 1.0:
+        raise ConfigError(
+            f"`validation_fraction` must be in (0, 1); got {validation_fraction!r}",
+            reason="validation_fraction",
+        )
+    if not step > 1.0:
+        raise ConfigError(f"`step` must be > 1; got {step!r}", reason="anchor_step")
+    n_validation = int(
+        min(max_validation, max(round(validation_fraction * n_rows), 2 * n_classes))
+    )
+    pool = n_rows - n_validation
+    if max_size is not None:
+        _check_int("max_size", max_size, low=2)
+        pool = min(pool, max_size)
+    smallest = max(16, min(min_size, pool // 8))
+    if pool < smallest or n_rows < 64:
+        raise DataError(
+            f"`X` must have at least 64 rows for a learning curve; got {n_rows}",
+            reason="too_few_rows",
+        )
+    n_steps = math.floor(math.log(pool / smallest) / math.log(step) + 1e-9)
+    sizes = {round(smallest * step**k) for k in range(n_steps + 1)} | {pool}
+    if len(sizes) > 1 and pool / max(s for s in sizes if s < pool) < step**0.5:
+        sizes.discard(max(s for s in sizes if s < pool))
+    return AnchorPlan(tuple(sorted(sizes)), n_validation, repetitions)
+
+
+def _check_int(name: str, value: object, *, low: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < low:
+        raise ConfigError(f"`{name}` must be an integer >= {low}; got {value!r}", reason=name)
+
+
+def _stratified_order(codes: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Positions ``0..len(codes)-1`` ordered so that every prefix is stratified.
+
+    Rows of each class are shuffled and spread evenly over [0, 1); sorting by that key
+    interleaves the classes in proportion. One row of each class goes first, so every
+    prefix at least as long as the number of classes holds all of them.
+    """
+    key = np.empty(len(codes))
+    for c in np.unique(codes):
+        members = np.flatnonzero(codes == c)
+        spread = (np.arange(len(members)) + rng.random()) / len(members)
+        key[rng.permutation(members)] = spread
+        key[members[np.argmin(key[members])]] = -1.0 - rng.random()
+    return np.argsort(key, kind="stable")
+
+
+def make_split(y: pd.Series | np.ndarray, *, plan: AnchorPlan, random_state: int = 0) -> Split:
+    """Hold out stratified validation rows and order the rest, per repetition.
+
+    The validation sets of the repetitions are consecutive blocks of one stratified
+    order of all rows, so they are disjoint while the data allow; each repetition's
+    training pool gets its own stratified order, and its training subsets are
+    prefixes of that order (nested across sizes).
+
+    Parameters
+    ----------
+    y : Series or ndarray of shape (n_rows,)
+        Labels (no missing values).
+    plan : AnchorPlan
+    random_state : int, default=0
+
+    Returns
+    -------
+    Split
+    """
+    labels, codes = np.unique(np.asarray(y).astype(str), return_inverse=True)
+    rng = np.random.default_rng(random_state)
+    order = _stratified_order(codes, rng)
+    n_rows, n_val = len(codes), plan.n_validation
+    validation, train_order = [], []
+    for rep in range(plan.repetitions):
+        block = order[(rep * n_val + np.arange(n_val)) % n_rows]
+        mask = np.ones(n_rows, dtype=bool)
+        mask[block] = False
+        pool = np.flatnonzero(mask)
+        validation.append(np.sort(block))
+        train_order.append(pool[_stratified_order(codes[pool], rng)])
+    return Split(codes, tuple(str(v) for v in labels), tuple(validation), tuple(train_order))
+
+
+def measure_anchor(
+    X: pd.DataFrame,
+    split: Split,
+    task: AnchorTask,
+    *,
+    metric: str = "accuracy",
+    random_state: int = 0,
+) -> AnchorMeasurement:
+    """Fit ``task.model`` on one training subset and measure score, time and size.
+
+    Parameters
+    ----------
+    X : DataFrame of shape (n_rows, n_features)
+        Raw features (the model does its own preprocessing).
+    split : Split
+    task : AnchorTask
+        Which model, subset size and repetition.
+    metric : str, default="accuracy"
+        See :data:`~audits.sufficiency.METRICS`.
+    random_state : int, default=0
+        Base seed; the model gets ``random_state + task.rep``.
+
+    Returns
+    -------
+    AnchorMeasurement
+    """
+    from audits.models import make_model
+
+    started = time.perf_counter()
+    scorer = get_metric(metric).score
+    rows = split.train_order[task.rep][: task.size]
+    val = split.validation[task.rep]
+    X_train, y_train = X.iloc[rows], split.codes[rows]
+    model = make_model(task.model, X, random_state=random_state + task.rep)
+    t0 = time.perf_counter()
+    model.fit(X_train, y_train)
+    fit_seconds = time.perf_counter() - t0
+    X_val = X.iloc[val]
+    t0 = time.perf_counter()
+    proba = aligned_proba(model, X_val, split.n_classes)
+    predict_seconds = time.perf_counter() - t0
+    seen = rows[: len(val)]
+    train_score = scorer(split.codes[seen], aligned_proba(model, X.iloc[seen], split.n_classes))
+    blob = pickle.dumps(model, protocol=pickle.HIGHEST_PROTOCOL)
+    t0 = time.perf_counter()
+    pickle.loads(blob)
+    load_seconds = time.perf_counter() - t0
+    return AnchorMeasurement(
+        model=task.model,
+        size=task.size,
+        rep=task.rep,
+        score=scorer(split.codes[val], proba),
+        train_score=train_score,
+        fit_seconds=fit_seconds,
+        predict_seconds_per_row=predict_seconds / len(val),
+        model_bytes=len(blob),
+        load_seconds=load_seconds,
+        task_seconds=time.perf_counter() - started,
+    )
+
+
+def summarise_anchors(measurements: Iterable[AnchorMeasurement]) -> tuple[Anchor, ...]:
+    """Average the repetitions of each size (one model's measurements) into anchors.
+
+    Parameters
+    ----------
+    measurements : iterable of AnchorMeasurement
+        All of one model.
+
+    Returns
+    -------
+    tuple of Anchor
+        One per size, increasing.
+    """
+    by_size: dict[int, list[AnchorMeasurement]] = {}
+    for m in measurements:
+        by_size.setdefault(m.size, []).append(m)
+    anchors = []
+    for size in sorted(by_size):
+        group = by_size[size]
+        scores = np.array([m.score for m in group])
+        train = np.array([m.train_score for m in group])
+
+        def mean(attr: str, group: list[AnchorMeasurement] = group) -> float:
+            return float(np.mean([getattr(m, attr) for m in group]))
+
+        anchors.append(
+            Anchor(
+                n=size,
+                score=float(scores.mean()),
+                score_std=float(scores.std(ddof=1)) if len(scores) > 1 else 0.0,
+                scores=tuple(float(s) for s in scores),
+                train_score=float(train.mean()),
+                fit_seconds=mean("fit_seconds"),
+                predict_seconds_per_row=mean("predict_seconds_per_row"),
+                model_bytes=round(mean("model_bytes")),
+                load_seconds=mean("load_seconds"),
+            )
+        )
+    return tuple(anchors)
