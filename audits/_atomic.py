@@ -12,6 +12,16 @@ from typing import Any
 __all__ = ["atomic_path", "write_bytes", "write_json", "write_text"]
 
 
+def _read_umask() -> int:
+    """The process umask, read once at import (reading it means setting it)."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+_UMASK = _read_umask()
+
+
 def atomic_path(path: str | os.PathLike[str], writer: Callable[[Path], None]) -> Path:
     """Call ``writer(tmp)`` on a temporary path, then rename it onto ``path``.
 
@@ -36,6 +46,7 @@ def atomic_path(path: str | os.PathLike[str], writer: Callable[[Path], None]) ->
     tmp = Path(tmp_name)
     try:
         writer(tmp)
+        os.chmod(tmp, 0o666 & ~_UMASK)
         os.replace(tmp, final)
     except BaseException:
         tmp.unlink(missing_ok=True)

@@ -183,7 +183,7 @@ def _sample_table(
     start = 0
     for fragment in dataset.get_fragments():
         for group in fragment.split_by_row_group():
-            stop = start + group.metadata.num_rows
+            stop = start + sum(rg.num_rows for rg in group.row_groups)
             lo, hi = np.searchsorted(wanted, [start, stop])
             if hi > lo:
                 table = group.to_table(columns=columns, schema=dataset.schema)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
@@ -105,7 +107,10 @@ def out_of_fold(
         raise DataError(f"too few rows for {n_folds}-fold predictions: {len(labels)} rows")
     folds = StratifiedKFold(n_splits=k, shuffle=True, random_state=random_state)
     # Rows of classes smaller than k are pooled into one stratum and spread over the folds.
-    splits = list(folds.split(np.zeros(len(codes)), np.where(counts[codes] >= k, codes, -1)))
+    strata = np.where(counts[codes] >= k, codes, -1)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="The least populated class", category=UserWarning)
+        splits = list(folds.split(np.zeros(len(codes)), strata))
     fold_of_row = np.empty(len(codes), dtype=int)
     for index, (_, test) in enumerate(splits):
         fold_of_row[test] = index

@@ -6,8 +6,7 @@ import argparse
 import sys
 from typing import Any
 
-from audits.errors import TargetError
-from audits.io import inspect_dataset
+from audits.io import read_dataset
 
 __all__ = ["add_parser", "execute"]
 
@@ -41,10 +40,9 @@ def add_audit_options(parser: argparse.ArgumentParser) -> None:
 
 def execute(args: argparse.Namespace, *, path: str, target: str) -> int:
     """Check the input cheaply, run the flow, print where the report is; return the exit code."""
-    info = inspect_dataset(path)
-    if target not in info.column_names:
-        raise TargetError(f"target column {target!r} not found in {path}",
-                          reason="target_missing")
+    # Pre-flight on the target column alone: bad input fails in a second, before the
+    # flow (and a temporary Prefect server) starts.
+    read_dataset(path, target=target, columns=[])
     from flows.audit_dataset import audit_dataset
 
     labels = [x.strip() for x in args.labels.split(",")] if args.labels else None

@@ -1,0 +1,222 @@
+"""Result types of the label audit: frozen, JSON round-trippable through ``audits._serde``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = [
+    "ClassNoise",
+    "ConflictGroup",
+    "LabelAudit",
+    "LabelIssue",
+    "LabelNoise",
+    "Labelling",
+]
+
+#: Facts of :class:`LabelNoise`, None in :meth:`LabelAudit.facts` when noise was not computed.
+NOISE_FACTS = ("label_noise_rate", "max_class_label_noise_rate")
+
+
+@dataclass(frozen=True)
+class LabelIssue:
+    """One row whose given label is probably wrong.
+
+    Attributes
+    ----------
+    row : int
+        Position of the row in the dataset frame (0-based, unlabelled rows included).
+    given_label : str
+    suggested_label : str
+        The class the out-of-fold model finds most likely.
+    label_quality : float
+        In [0, 1]; low means the given label is unlikely (cleanlab's label quality score).
+    """
+
+    row: int
+    given_label: str
+    suggested_label: str
+    label_quality: float
+
+
+@dataclass(frozen=True)
+class ClassNoise:
+    """Label noise among the rows given one class.
+
+    Attributes
+    ----------
+    label : str
+    n_rows : int
+        Rows given this label.
+    n_issues : int
+        Of those, rows flagged as label issues.
+    noise_rate : float
+        Estimated share of those rows whose true class is another one.
+    likely_true_label : str or None
+        The class these rows most often really belong to when mislabelled; None when
+        no row given this label is estimated to be mislabelled.
+    small : bool
+        True when the class has fewer rows than folds: some folds were trained
+        without it, so its estimates are unreliable.
+    """
+
+    label: str
+    n_rows: int
+    n_issues: int
+    noise_rate: float
+    likely_true_label: str | None
+    small: bool
+
+
+@dataclass(frozen=True)
+class LabelNoise:
+    """Label noise found by confident learning on the shared out-of-fold probabilities.
+
+    Attributes
+    ----------
+    n_rows : int
+        Rows audited (those with a label).
+    n_issues : int
+        Rows flagged as label issues.
+    noise_rate : float
+        Estimated share of audited rows whose given label is not their true class
+        (off-diagonal mass of cleanlab's calibrated confident joint).
+    classes : tuple of str
+        Class names; the order of ``joint_counts``.
+    joint_counts : tuple of tuple of float, shape (n_classes, n_classes)
+        ``joint_counts[i][j]``: estimated number of rows given class ``i`` whose true
+        class is ``j``; the rows sum to the class counts, the whole to ``n_rows``.
+    per_class : tuple of ClassNoise
+        One per class, in ``classes`` order.
+    worst : tuple of LabelIssue
+        The flagged rows with the lowest label quality, worst first (capped).
+    model : str
+        Model family of the out-of-fold probabilities.
+    n_folds : int
+    method : str
+        How rows were flagged and the rate estimated.
+    """
+
+    n_rows: int
+    n_issues: int
+    noise_rate: float
+    classes: tuple[str, ...]
+    joint_counts: tuple[tuple[float, ...], ...]
+    per_class: tuple[ClassNoise, ...]
+    worst: tuple[LabelIssue, ...]
+    model: str
+    n_folds: int
+    method: str
+
+    @property
+    def small_classes(self) -> tuple[str, ...]:
+        """Classes with fewer rows than folds."""
+        return tuple(c.label for c in self.per_class if c.small)
+
+    def facts(self) -> dict[str, float | None]:
+        """``label_noise_rate`` and ``max_class_label_noise_rate`` (small classes left out)."""
+        rates = [c.noise_rate for c in self.per_class if not c.small]
+        return dict(zip(NOISE_FACTS, (self.noise_rate, max(rates) if rates else None), strict=True))
+
+
+@dataclass(frozen=True)
+class ConflictGroup:
+    """Rows with identical features but different labels.
+
+    Attributes
+    ----------
+    n_rows : int
+        Rows in the group.
+    rows : tuple of int
+        Their positions in the dataset frame (the first ones, capped).
+    labels : dict of str to int
+        Rows per label within the group, largest first.
+    """
+
+    n_rows: int
+    rows: tuple[int, ...]
+    labels: dict[str, int]
+
+
+@dataclass(frozen=True)
+class Labelling:
+    """Labelling errors that need no model: missing, empty, invalid and conflicting labels.
+
+    Attributes
+    ----------
+    n_rows : int
+        Rows in the dataset frame.
+    n_missing : int
+        Rows whose label is null.
+    n_empty : int
+        Rows whose label is an empty or blank string.
+    n_invalid : int or None
+        Rows whose label (compared as text) is outside ``allowed_labels``, missing and
+        empty labels not counted; None when no allowed set was given.
+    invalid_labels : tuple of str
+        The distinct invalid labels, most frequent first (capped).
+    n_classes : int
+        Distinct non-null labels.
+    n_conflicting_rows : int
+        Labelled rows that share their exact feature values with a row of another label.
+    n_conflict_groups : int
+        Distinct feature rows carrying more than one label.
+    conflicts : tuple of ConflictGroup
+        The largest groups first (capped).
+    target_looks_like_id : bool
+        Every label is distinct: the column identifies rows rather than classes them.
+    target_looks_continuous : bool
+        Labels are numbers with a fraction part and many distinct values: a regression
+        target, not classes.
+    missing_reference_classes : tuple of str or None
+        Classes of ``reference_classes`` that no row has; None without a reference.
+    new_classes : tuple of str or None
+        Classes present but not in ``reference_classes``; None without a reference.
+    """
+
+    n_rows: int
+    n_missing: int
+    n_empty: int
+    n_invalid: int | None
+    invalid_labels: tuple[str, ...]
+    n_classes: int
+    n_conflicting_rows: int
+    n_conflict_groups: int
+    conflicts: tuple[ConflictGroup, ...]
+    target_looks_like_id: bool
+    target_looks_continuous: bool
+    missing_reference_classes: tuple[str, ...] | None
+    new_classes: tuple[str, ...] | None
+
+    def facts(self) -> dict[str, float | None]:
+        """Counts and flags the ``labeling`` suite checks (flags as 0.0 or 1.0)."""
+        labelled = self.n_rows - self.n_missing
+        missing_reference = self.missing_reference_classes
+        return {
+            "empty_label_count": float(self.n_empty),
+            "conflicting_label_share": self.n_conflicting_rows / labelled if labelled else None,
+            "target_looks_like_id": float(self.target_looks_like_id),
+            "target_looks_continuous": float(self.target_looks_continuous),
+            "missing_reference_classes": (
+                None if missing_reference is None else float(len(missing_reference))
+            ),
+        }
+
+
+@dataclass(frozen=True)
+class LabelAudit:
+    """The label section of the results: labelling checks and, when computed, label noise.
+
+    Attributes
+    ----------
+    labelling : Labelling
+    noise : LabelNoise or None
+        None when no out-of-fold probabilities were given.
+    """
+
+    labelling: Labelling
+    noise: LabelNoise | None
+
+    def facts(self) -> dict[str, float | None]:
+        """Facts of both parts; the noise facts are None when noise was not computed."""
+        noise = self.noise.facts() if self.noise is not None else dict.fromkeys(NOISE_FACTS)
+        return {**self.labelling.facts(), **noise}

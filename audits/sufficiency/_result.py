@@ -1,0 +1,356 @@
+"""Frozen result types of the sufficiency forecast (JSON through :mod:`audits._serde`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from audits._serde import to_jsonable
+from audits.sufficiency._curves import CurveFit
+
+__all__ = [
+    "SCHEMA_VERSION",
+    "Anchor",
+    "CostCurve",
+    "CostForecast",
+    "Crossover",
+    "Diagnostic",
+    "Extrapolation",
+    "ForecastPoint",
+    "IntervalModel",
+    "ModelForecast",
+    "RowsForTarget",
+    "SufficiencyResult",
+]
+
+SCHEMA_VERSION = "1"
+
+
+@dataclass(frozen=True)
+class Anchor:
+    """One measured point of a learning curve (repetitions averaged).
+
+    Attributes
+    ----------
+    n : int
+        Training rows.
+    score, score_std : float
+        Mean and standard deviation of the validation score over repetitions.
+    scores : tuple of float
+        The validation score of each repetition.
+    train_score : float
+        Mean score on the training rows (``train_score - score`` is the over-fitting gap).
+    fit_seconds : float
+        Mean fit wall time.
+    predict_seconds_per_row : float
+        Mean ``predict_proba`` wall time per row.
+    model_bytes : int
+        Mean size of the pickled model.
+    load_seconds : float
+        Mean unpickling time.
+    """
+
+    n: int
+    score: float
+    score_std: float
+    scores: tuple[float, ...]
+    train_score: float
+    fit_seconds: float
+    predict_seconds_per_row: float
+    model_bytes: int
+    load_seconds: float
+
+
+@dataclass(frozen=True)
+class ForecastPoint:
+    """Forecast score at ``n`` training rows with its interval ``[low, high]``."""
+
+    n: int
+    score: float
+    low: float
+    high: float
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    """Something notable about a curve: a stable ``code`` and a one-line ``message``.
+
+    Codes: ``too_few_anchors``, ``flat``, ``peaking``, ``non_monotone``, ``noisy``,
+    ``beyond_calibration``.
+    """
+
+    code: str
+    message: str
+
+
+@dataclass(frozen=True)
+class IntervalModel:
+    """Calibrated forecast intervals of one curve.
+
+    At ``n`` rows, with ``ratio = max(n / n_last, 1)``, the interval is
+    ``score(n) + scale(n) * [low(ratio), high(ratio)]`` where
+    ``scale(n) = sqrt(noise**2 + (score(n) - score(n_last))**2)`` and ``low``/``high``
+    are interpolated in ``log(ratio)`` from the calibration table (held constant past
+    its last ratio).
+
+    Attributes
+    ----------
+    level : float
+        Nominal coverage.
+    n_last : float
+        Largest measured size.
+    noise : float
+        Noise scale of the measured curve, in score units.
+    ratios : tuple of float
+        Extrapolation ratios of the table, increasing.
+    low, high : tuple of float
+        Quantiles of the scaled residual ``(truth - forecast) / scale`` at each ratio.
+    best : float
+        Best possible score; intervals are clipped to it.
+    worst : float
+        The other end of the metric's range.
+    """
+
+    level: float
+    n_last: float
+    noise: float
+    ratios: tuple[float, ...]
+    low: tuple[float, ...]
+    high: tuple[float, ...]
+    best: float
+    worst: float
+
+
+@dataclass(frozen=True)
+class Extrapolation:
+    """A learning curve extrapolated to larger sizes, with calibrated intervals.
+
+    Attributes
+    ----------
+    family : str
+        Chosen family (``pow3``, ``pow4``, ``mmf4``, ``wbl4`` or ``last``).
+    params : dict of str to float
+        The family's standard parameters.
+    forecast : tuple of ForecastPoint
+        One per requested size.
+    ceiling : float
+        Score the curve levels off at with unlimited data.
+    diagnostics : tuple of Diagnostic
+        Empty when the curve is well behaved.
+    backtest : dict of str to float
+        Mean absolute error of each family when fitted on the smaller anchors and
+        scored on the larger ones (``nan`` where it could not be run).
+    curve : CurveFit
+        The fitted curve itself.
+    interval : IntervalModel
+        How the intervals are computed at any size.
+    higher_is_better : bool
+    """
+
+    family: str
+    params: dict[str, float]
+    forecast: tuple[ForecastPoint, ...]
+    ceiling: float
+    diagnostics: tuple[Diagnostic, ...]
+    backtest: dict[str, float]
+    curve: CurveFit
+    interval: IntervalModel
+    higher_is_better: bool = True
+
+    @property
+    def codes(self) -> tuple[str, ...]:
+        """The diagnostic codes."""
+        return tuple(d.code for d in self.diagnostics)
+
+    def band(self, sizes: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Forecast and interval at any sizes.
+
+        Parameters
+        ----------
+        sizes : array-like of shape (k,)
+
+        Returns
+        -------
+        score, low, high : ndarray of shape (k,)
+        """
+        iv = self.interval
+        n = np.asarray(sizes, dtype=float)
+        score = self.curve.predict(n)
+        last = self.curve.predict(np.array([iv.n_last]))[0]
+        scale = np.hypot(iv.noise, score - last)
+        log_ratio = np.log(np.maximum(n / iv.n_last, 1.0))
+        grid = np.log(iv.ratios)
+        q_low = np.interp(log_ratio, grid, iv.low)
+        q_high = np.interp(log_ratio, grid, iv.high)
+        sign = 1.0 if self.higher_is_better else -1.0
+        lo_bound, hi_bound = sorted((iv.worst, iv.best))
+        low = score + scale * (q_low if sign > 0 else -q_high)
+        high = score + scale * (q_high if sign > 0 else -q_low)
+        clip = np.clip
+        return (
+            clip(score, lo_bound, hi_bound),
+            clip(np.minimum(low, score), lo_bound, hi_bound),
+            clip(np.maximum(high, score), lo_bound, hi_bound),
+        )
+
+
+@dataclass(frozen=True)
+class CostCurve:
+    """``value = coef * n ** exponent``."""
+
+    coef: float
+    exponent: float
+
+    def predict(self, n: float) -> float:
+        """Cost at ``n`` rows."""
+        return float(self.coef * float(n) ** self.exponent)
+
+
+@dataclass(frozen=True)
+class CostForecast:
+    """Forecast costs of a model trained on ``n`` rows."""
+
+    n: int
+    fit_seconds: float
+    predict_seconds_per_row: float
+    model_bytes: float
+    load_seconds: float
+
+
+@dataclass(frozen=True)
+class RowsForTarget:
+    """Training rows a model needs to reach a target score.
+
+    Attributes
+    ----------
+    target : float
+    status : str
+        ``reached`` (already reached at a measured size), ``forecast`` (``n`` with the
+        interval ``[low, high]``; ``high`` is ``None`` when the pessimistic side does not
+        reach the target within the horizon) or ``unreachable`` (the curve levels off
+        below the target; ``low`` may still give the optimistic size).
+    n, low, high : int or None
+    ceiling : float
+        Where the curve levels off.
+    message : str
+        One line for people.
+    """
+
+    target: float
+    status: str
+    n: int | None
+    low: int | None
+    high: int | None
+    ceiling: float
+    message: str
+
+
+@dataclass(frozen=True)
+class Crossover:
+    """Training size at which ``challenger`` overtakes ``incumbent``.
+
+    Attributes
+    ----------
+    challenger, incumbent : str
+        Model names (by default ``deep`` and ``classical``).
+    status : str
+        ``ahead`` (the challenger already scores better at the largest measured size),
+        ``forecast`` (``n`` with interval ``[low, high]``, ``high`` ``None`` when not
+        certain within the horizon) or ``none`` (no crossover within ``horizon`` rows).
+    n, low, high : int or None
+    horizon : int
+        Largest size searched (100 times the rows available).
+    message : str
+    """
+
+    challenger: str
+    incumbent: str
+    status: str
+    n: int | None
+    low: int | None
+    high: int | None
+    horizon: int
+    message: str
+
+
+@dataclass(frozen=True)
+class ModelForecast:
+    """Everything measured and forecast for one model.
+
+    Attributes
+    ----------
+    anchors : tuple of Anchor
+        Measured learning curve.
+    family : str
+        Chosen curve family.
+    params : dict of str to float
+        Its parameters.
+    forecast : tuple of ForecastPoint
+        Score and interval at each requested size.
+    ceiling : float
+    diagnostics : tuple of Diagnostic
+    backtest : dict of str to float
+        Backtest error of each family.
+    costs : tuple of CostForecast
+        At each requested size.
+    cost_curves : dict of str to CostCurve
+        The fitted cost power laws.
+    skipped_sizes : tuple of int
+        Planned sizes not measured because the time budget would have run out.
+    """
+
+    anchors: tuple[Anchor, ...]
+    family: str
+    params: dict[str, float]
+    forecast: tuple[ForecastPoint, ...]
+    ceiling: float
+    diagnostics: tuple[Diagnostic, ...]
+    backtest: dict[str, float]
+    costs: tuple[CostForecast, ...]
+    cost_curves: dict[str, CostCurve]
+    skipped_sizes: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class SufficiencyResult:
+    """The sufficiency forecast of one dataset.
+
+    Attributes
+    ----------
+    metric : str
+    higher_is_better : bool
+    level : float
+        Nominal coverage of the intervals.
+    n_rows : int
+        Labelled rows the forecast was given.
+    n_validation : int
+        Validation rows per repetition.
+    repetitions : int
+    models : dict of str to ModelForecast
+    rows_for_target : dict of str to RowsForTarget, or None
+        Per model, when a target score was given.
+    crossover : Crossover or None
+        When two models were compared.
+    elapsed_seconds : float
+    budget_seconds : float or None
+    schema_version : str
+    """
+
+    metric: str
+    higher_is_better: bool
+    level: float
+    n_rows: int
+    n_validation: int
+    repetitions: int
+    models: dict[str, ModelForecast]
+    rows_for_target: dict[str, RowsForTarget] | None
+    crossover: Crossover | None
+    elapsed_seconds: float
+    budget_seconds: float | None = None
+    schema_version: str = field(default=SCHEMA_VERSION)
+
+    def to_json_dict(self) -> dict[str, Any]:
+        """JSON-compatible dict (the ``sufficiency`` entry of ``results.json``)."""
+        return to_jsonable(self)

@@ -1,0 +1,98 @@
+"""Task runners: where the tasks of a flow run execute.
+
+``threads`` (the default) runs tasks in a thread pool of the flow's process;
+``sequential`` runs them one at a time (a baseline for benchmarks); ``dask`` sends
+them to a Dask cluster through ``prefect-dask``: a temporary ``LocalCluster`` of
+worker processes, or an existing cluster given by its scheduler address. Dask is
+imported only when a Dask runner is asked for (``pip install
+'data-sufficiency-audits[dask]'``).
+
+Tasks that run in Dask worker processes report to the Prefect API of the flow
+run's process: set ``PREFECT_API_URL`` to a running server (``prefect server
+start``) before using ``dask``; without one, every worker process would start a
+temporary server of its own.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
+
+from audits.errors import ConfigError
+
+__all__ = ["RUNNERS", "make_task_runner"]
+
+#: Kinds accepted by :func:`make_task_runner`.
+RUNNERS = ("threads", "sequential", "dask")
+
+
+def make_task_runner(
+    kind: str = "threads",
+    *,
+    max_workers: int | None = None,
+    dask_address: str | None = None,
+    n_workers: int = 2,
+    threads_per_worker: int = 1,
+    processes: bool = True,
+) -> TaskRunner[Any]:
+    """Build the task runner of a flow run.
+
+    Parameters
+    ----------
+    kind : {"threads", "sequential", "dask"}, default="threads"
+    max_workers : int, optional
+        Threads of the ``threads`` runner (Prefect's default when None).
+    dask_address : str, optional
+        Scheduler of an existing Dask cluster (``tcp://host:8786``); ``dask`` only.
+        When None, ``dask`` starts a temporary ``LocalCluster`` for the flow run.
+    n_workers, threads_per_worker : int, default=2, 1
+        Size of the temporary ``LocalCluster``.
+    processes : bool, default=True
+        Workers of the temporary ``LocalCluster`` are processes (True) or threads
+        of this process (False: no pickling, no second Prefect API client).
+
+    Returns
+    -------
+    prefect.task_runners.TaskRunner
+        Pass it to ``flow.with_options(task_runner=...)``.
+
+    Raises
+    ------
+    ConfigError
+        Unknown ``kind``, an address without ``dask``, bad sizes, or prefect-dask
+        not installed.
+    """
+    if kind not in RUNNERS:
+        raise ConfigError(f"`task_runner` must be one of {', '.join(RUNNERS)}; got {kind!r}",
+                          reason="bad_runner")
+    if dask_address is not None and kind != "dask":
+        raise ConfigError(f"`dask_address` needs the dask task runner; got runner {kind!r}",
+                          reason="bad_runner")
+    for name, value in (("max_workers", max_workers), ("n_workers", n_workers),
+                        ("threads_per_worker", threads_per_worker)):
+        if value is not None and value < 1:
+            raise ConfigError(f"`{name}` must be at least 1; got {value}", reason="bad_runner")
+    if kind == "threads":
+        return ThreadPoolTaskRunner(max_workers=max_workers)
+    if kind == "sequential":
+        return ThreadPoolTaskRunner(max_workers=1)
+    try:
+        from prefect_dask import DaskTaskRunner
+    except ImportError:
+        raise ConfigError(
+            "the dask task runner needs prefect-dask: "
+            "pip install 'data-sufficiency-audits[dask]'",
+            reason="missing_dependency",
+        ) from None
+    if dask_address is not None:
+        if "://" not in dask_address and ":" not in dask_address:
+            raise ConfigError(f"`dask_address` must look like tcp://host:8786; "
+                              f"got {dask_address!r}", reason="bad_runner")
+        return DaskTaskRunner(address=dask_address)
+    return DaskTaskRunner(cluster_kwargs={
+        "n_workers": n_workers,
+        "threads_per_worker": threads_per_worker,
+        "processes": processes,
+        "dashboard_address": None,
+    })

@@ -1,0 +1,151 @@
+"""Parquet ingest: file, folder, hive partitions, file:// URI, sampling, validation."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from audits.errors import DataError, InputError, TargetError
+from audits.io import inspect_dataset, read_dataset
+
+
+@pytest.fixture
+def frame() -> pd.DataFrame:
+    rng = np.random.default_rng(0)
+    n = 1000
+    return pd.DataFrame({
+        "x": rng.normal(size=n),
+        "city": rng.choice(["a", "b", "c"], size=n),
+        "label": rng.choice(["yes", "no"], size=n),
+    })
+
+
+def test_single_file_reads_every_row_and_column(tmp_path, frame):
+    path = tmp_path / "d.parquet"
+    frame.to_parquet(path, row_group_size=100)
+    dataset = read_dataset(str(path), target="label")
+    assert dataset.frame.shape == (1000, 3)
+    assert list(dataset.X.columns) == ["x", "city"]
+    assert dataset.y.name == "label"
+    assert not dataset.sampled
+    pd.testing.assert_series_equal(dataset.frame["x"], frame["x"])
+
+
+def test_metadata_gives_rows_and_schema_without_reading(tmp_path, frame):
+    path = tmp_path / "d.parquet"
+    frame.to_parquet(path, row_group_size=100)
+    info = inspect_dataset(str(path))
+    assert info.n_rows == 1000
+    assert info.column_names == ("x", "city", "label")
+    assert info.n_files == 1
+    assert len(info.fingerprint) == 64
+
+
+def test_fingerprint_changes_with_data_and_not_otherwise(tmp_path, frame):
+    a, b, c = tmp_path / "a.parquet", tmp_path / "b.parquet", tmp_path / "c.parquet"
+    frame.to_parquet(a)
+    frame.to_parquet(b)
+    changed = frame.copy()
+    changed.loc[0, "x"] = 99.0
+    changed.to_parquet(c)
+    assert inspect_dataset(str(a)).fingerprint == inspect_dataset(str(b)).fingerprint
+    assert inspect_dataset(str(a)).fingerprint != inspect_dataset(str(c)).fingerprint
+
+
+def test_folder_of_files(tmp_path, frame):
+    folder = tmp_path / "parts"
+    folder.mkdir()
+    for i, start in enumerate(range(0, 1000, 250)):
+        part = frame.iloc[start : start + 250]
+        part.to_parquet(folder / f"part-{i}.parquet")
+    dataset = read_dataset(str(folder), target="label")
+    assert len(dataset.frame) == 1000
+    assert inspect_dataset(str(folder)).n_files == 4
+
+
+def test_hive_partitioned_folder_has_partition_column(tmp_path, frame):
+    folder = tmp_path / "hive"
+    pq.write_to_dataset(pa.Table.from_pandas(frame), folder, partition_cols=["city"])
+    info = inspect_dataset(str(folder))
+    assert info.n_rows == 1000
+    assert "city" in info.column_names
+    dataset = read_dataset(str(folder), target="label")
+    counts = dataset.frame["city"].astype(str).value_counts().sort_index()
+    expected = frame["city"].value_counts().sort_index()
+    assert counts.to_dict() == expected.to_dict()
+
+
+def test_file_uri(tmp_path, frame):
+    path = tmp_path / "d.parquet"
+    frame.to_parquet(path)
+    dataset = read_dataset(path.as_uri(), target="label")
+    assert len(dataset.frame) == 1000
+
+
+def test_sample_has_exactly_k_distinct_rows(tmp_path, frame):
+    frame = frame.assign(row_id=np.arange(len(frame)))
+    path = tmp_path / "d.parquet"
+    frame.to_parquet(path, row_group_size=64)
+    dataset = read_dataset(str(path), target="label", sample=137, seed=3)
+    assert len(dataset.frame) == 137
+    assert dataset.frame["row_id"].is_unique
+    assert dataset.sampled
+    again = read_dataset(str(path), target="label", sample=137, seed=3)
+    assert again.frame["row_id"].tolist() == dataset.frame["row_id"].tolist()
+
+
+def test_sample_of_partitioned_folder_keeps_partition_values(tmp_path, frame):
+    folder = tmp_path / "hive"
+    pq.write_to_dataset(pa.Table.from_pandas(frame), folder, partition_cols=["city"])
+    dataset = read_dataset(str(folder), target="label", sample=50)
+    assert len(dataset.frame) == 50
+    assert dataset.frame["city"].notna().all()
+
+
+def test_sample_larger_than_data_reads_all(tmp_path, frame):
+    path = tmp_path / "d.parquet"
+    frame.to_parquet(path)
+    assert len(read_dataset(str(path), target="label", sample=5000).frame) == 1000
+
+
+def test_column_selection(tmp_path, frame):
+    path = tmp_path / "d.parquet"
+    frame.to_parquet(path)
+    dataset = read_dataset(str(path), target="label", columns=["x"])
+    assert list(dataset.frame.columns) == ["x", "label"]
+
+
+@pytest.mark.parametrize(
+    ("make", "error", "reason"),
+    [
+        (lambda p, f: None, InputError, "not_found"),
+        (lambda p, f: p.write_bytes(b""), InputError, "corrupt"),
+        (lambda p, f: p.write_bytes(b"PAR1 this is not parquet at all PAR1"), InputError, "corrupt"),
+        (lambda p, f: f.drop(columns=["label"]).to_parquet(p), TargetError, "target_missing"),
+        (lambda p, f: f.assign(label="yes").to_parquet(p), TargetError, "single_class"),
+        (lambda p, f: f.assign(label=None).to_parquet(p), TargetError, "target_null"),
+        (lambda p, f: f.head(0).to_parquet(p), DataError, "empty"),
+        (lambda p, f: f.head(10).to_parquet(p), DataError, "too_few_rows"),
+        (lambda p, f: f.assign(label=np.arange(len(f))).to_parquet(p), TargetError,
+         "too_many_classes"),
+    ],
+    ids=["missing", "empty-file", "corrupt", "no-target", "one-class", "null-target",
+         "no-rows", "too-few-rows", "id-target"],
+)
+def test_bad_input_raises_one_line_error(tmp_path, frame, make, error, reason):
+    path = tmp_path / "d.parquet"
+    make(path, frame)
+    with pytest.raises(error) as caught:
+        read_dataset(str(path), target="label")
+    assert caught.value.reason == reason
+    assert "\n" not in str(caught.value)
+
+
+def test_unknown_selected_column(tmp_path, frame):
+    path = tmp_path / "d.parquet"
+    frame.to_parquet(path)
+    with pytest.raises(InputError, match="not found"):
+        read_dataset(str(path), target="label", columns=["nope"])

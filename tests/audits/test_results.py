@@ -1,0 +1,73 @@
+"""results.json round-trips through the typed result objects and is written atomically."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from audits import _atomic
+from audits.errors import InputError
+from audits.gx import load_suites, validate
+from audits.io import read_dataset
+from audits.overview import describe_dataset
+from audits.results import SCHEMA_VERSION, AuditResults, RunInfo, load_results, save_results
+
+
+@pytest.fixture
+def results(tmp_path) -> AuditResults:
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({"x": rng.normal(size=100), "c": rng.choice(["u", "v"], 100),
+                          "y": ["a"] * 70 + ["b"] * 30})
+    frame = pd.concat([frame, frame.head(5)], ignore_index=True)
+    path = tmp_path / "d.parquet"
+    frame.to_parquet(path)
+    dataset = read_dataset(str(path), target="y")
+    overview = describe_dataset(dataset)
+    validation = validate(dataset.frame, overview.facts(), load_suites(),
+                          parameters={"target": "y"})
+    run = RunInfo("2026-01-01T00:00:00+00:00", "2026-01-01T00:00:01+00:00", 1.0,
+                  {"read": 0.1}, {"python": "3.11"})
+    return AuditResults(overview=overview, validation=validation, run=run)
+
+
+def test_overview_numbers(results):
+    overview = results.overview
+    assert overview.n_rows == 105
+    assert overview.n_duplicate_rows == 5
+    assert overview.class_counts == {"a": 75, "b": 30}
+    assert overview.facts()["min_class_count"] == 30.0
+    assert overview.facts()["duplicate_row_share"] == pytest.approx(5 / 105)
+
+
+def test_round_trip(tmp_path, results):
+    path = save_results(results, tmp_path / "out" / "results.json")
+    data = json.loads(path.read_text())
+    assert data["schema_version"] == SCHEMA_VERSION
+    assert load_results(path) == results
+
+
+def test_other_schema_version_is_refused(tmp_path, results):
+    path = save_results(results, tmp_path / "results.json")
+    data = json.loads(path.read_text())
+    data["schema_version"] = "0"
+    path.write_text(json.dumps(data))
+    with pytest.raises(InputError, match="schema_version"):
+        load_results(path)
+
+
+def test_atomic_write_keeps_old_file_when_writer_fails(tmp_path):
+    target = tmp_path / "report.html"
+    target.write_text("old")
+
+    def failing(tmp):
+        tmp.write_text("half")
+        raise RuntimeError("disk full")
+
+    with pytest.raises(RuntimeError):
+        _atomic.atomic_path(target, failing)
+    assert target.read_text() == "old"
+    assert os.listdir(tmp_path) == ["report.html"]

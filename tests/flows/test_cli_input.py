@@ -1,0 +1,51 @@
+"""Bad input exits with 2 and one line on stderr, before any flow starts and writes anything."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from flows.cli import main
+
+
+@pytest.fixture
+def good(tmp_path) -> pd.DataFrame:
+    rng = np.random.default_rng(0)
+    return pd.DataFrame({"x": rng.normal(size=100), "y": rng.choice(["a", "b"], 100)})
+
+
+@pytest.mark.parametrize(
+    ("make", "target", "message"),
+    [
+        (lambda p, f: None, "y", "no such file or folder"),
+        (lambda p, f: f.to_parquet(p), "nope", "target column 'nope' not found"),
+        (lambda p, f: f.assign(y="a").to_parquet(p), "y", "single class"),
+        (lambda p, f: f.assign(y=None).to_parquet(p), "y", "all null"),
+        (lambda p, f: f.head(5).to_parquet(p), "y", "too few labelled rows"),
+        (lambda p, f: p.write_bytes(b""), "y", "not a readable Parquet dataset"),
+        (lambda p, f: p.write_bytes(b"garbage" * 100), "y", "not a readable Parquet dataset"),
+    ],
+    ids=["missing-path", "missing-target", "one-class", "null-target", "too-few-rows",
+         "empty-file", "corrupt-file"],
+)
+def test_bad_input_exit_2_one_line(tmp_path, good, capsys, make, target, message):
+    path = tmp_path / "data.parquet"
+    make(path, good)
+    out = tmp_path / "out"
+    code = main(["run", str(path), "--target", target, "--out", str(out)])
+    captured = capsys.readouterr()
+    assert code == 2
+    lines = captured.err.strip().splitlines()
+    assert len(lines) == 1, captured.err
+    assert message in lines[0]
+    assert "Traceback" not in captured.err + captured.out
+    assert not out.exists()
+
+
+def test_help_on_every_command(capsys):
+    for argv in (["--help"], ["run", "--help"], ["demo", "--help"]):
+        with pytest.raises(SystemExit) as exited:
+            main(argv)
+        assert exited.value.code == 0
+        assert "usage: audits" in capsys.readouterr().out
