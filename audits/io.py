@@ -110,7 +110,10 @@ def _open(uri: str) -> tuple[pads.Dataset, pafs.FileSystem, list[str]]:
         raise InputError(f"no such file or folder: {uri}", reason="not_found")
     try:
         dataset = pads.dataset(
-            path, format="parquet", partitioning="hive", filesystem=filesystem,
+            path,
+            format="parquet",
+            partitioning="hive",
+            filesystem=filesystem,
             exclude_invalid_files=False,
         )
     except (pa.ArrowInvalid, OSError) as exc:
@@ -159,7 +162,7 @@ def _describe(
             n_bytes += size
             footer: dict[str, Any] = metadata.to_dict()
             footer.pop("created_by", None)
-            relative = fragment.path[len(root):].lstrip("/")
+            relative = fragment.path[len(root) :].lstrip("/")
             digest.update(json.dumps([relative, size, footer], default=str).encode())
     except (pa.ArrowInvalid, OSError) as exc:
         raise InputError(
@@ -168,8 +171,12 @@ def _describe(
     columns = tuple(ColumnInfo(f.name, str(f.type)) for f in dataset.schema)
     digest.update(json.dumps([(c.name, c.type) for c in columns]).encode())
     return DatasetInfo(
-        uri=uri, n_rows=n_rows, columns=columns, n_files=len(dataset.files),
-        n_bytes=n_bytes, fingerprint=digest.hexdigest(),
+        uri=uri,
+        n_rows=n_rows,
+        columns=columns,
+        n_files=len(dataset.files),
+        n_bytes=n_bytes,
+        fingerprint=digest.hexdigest(),
     )
 
 
@@ -236,12 +243,14 @@ def read_dataset(
     wanted = list(columns) if columns is not None else [n for n in names if n != target]
     unknown = [c for c in wanted if c not in names]
     if unknown:
-        raise InputError(f"`columns` not found in the dataset: {_shortlist(unknown)}",
-                         reason="column_missing")
+        raise InputError(
+            f"`columns` not found in the dataset: {_shortlist(unknown)}", reason="column_missing"
+        )
     read = [c for c in wanted if c != target] + [target]
     if sample is not None and sample < 1:
-        raise InputError(f"`sample` must be a positive row count; got {sample}",
-                         reason="bad_sample")
+        raise InputError(
+            f"`sample` must be a positive row count; got {sample}", reason="bad_sample"
+        )
     try:
         if sample is not None and sample < info.n_rows:
             table = _sample_table(dataset, read, sample, info.n_rows, seed)
@@ -254,8 +263,9 @@ def read_dataset(
         if isinstance(frame[name].dtype, pd.CategoricalDtype):
             frame[name] = frame[name].astype(object).astype("string")
     _check_target(frame, target)
-    return Dataset(frame=frame, target=target, info=info,
-                   sampled=sample is not None and sample < info.n_rows)
+    return Dataset(
+        frame=frame, target=target, info=info, sampled=sample is not None and sample < info.n_rows
+    )
 
 
 def _shortlist(names: tuple[str, ...] | list[str], limit: int = 12) -> str:

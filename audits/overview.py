@@ -14,7 +14,7 @@ __all__ = ["ColumnOverview", "DatasetOverview", "describe_dataset"]
 
 @dataclass(frozen=True)
 class ColumnOverview:
-    """One column: its dtype, kind (numeric, categorical, datetime, empty), missing and distinct counts."""
+    """One feature column: dtype, kind (numeric, categorical, datetime, empty), missing, unique."""
 
     name: str
     dtype: str
@@ -83,11 +83,16 @@ def describe_dataset(dataset: Dataset) -> DatasetOverview:
     """Compute the :class:`DatasetOverview` of a loaded dataset."""
     X = dataset.X
     kinds = column_kinds(X)
-    kind_of = {n: k for k in ("numeric", "categorical", "datetime", "empty") for n in getattr(kinds, k)}
+    kind_of = {
+        n: k for k in ("numeric", "categorical", "datetime", "empty") for n in getattr(kinds, k)
+    }
     columns = tuple(
         ColumnOverview(
-            name=str(name), dtype=str(X[name].dtype), kind=kind_of[name],
-            n_missing=int(X[name].isna().sum()), n_unique=int(X[name].nunique(dropna=True)),
+            name=str(name),
+            dtype=str(X[name].dtype),
+            kind=kind_of[name],
+            n_missing=int(X[name].isna().sum()),
+            n_unique=int(X[name].nunique(dropna=True)),
         )
         for name in X.columns
     )

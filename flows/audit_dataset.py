@@ -23,12 +23,19 @@ from audits.io import Dataset, read_dataset
 from audits.overview import DatasetOverview, describe_dataset
 from audits.progress import stage
 from audits.results import AuditResults, RunInfo, save_results
+from flows.retries import transient_io
 
 __all__ = ["audit_dataset"]
 
 _VERSIONED = (
-    "data-sufficiency-audits", "pandas", "pyarrow", "scikit-learn", "imbalanced-learn",
-    "great-expectations", "cleanlab", "prefect",
+    "data-sufficiency-audits",
+    "pandas",
+    "pyarrow",
+    "scikit-learn",
+    "imbalanced-learn",
+    "great-expectations",
+    "cleanlab",
+    "prefect",
 )
 
 
@@ -42,7 +49,10 @@ def _versions() -> dict[str, str]:
     return found
 
 
-@task(name="read-dataset", retries=2, retry_delay_seconds=1, cache_policy=NONE)
+@task(
+    name="read-dataset", retries=2, retry_delay_seconds=1, retry_condition_fn=transient_io,
+    cache_policy=NONE,
+)
 def read_task(path: str, target: str, sample: int | None, seed: int) -> Dataset:
     """Read and validate the dataset (retried on transient I/O errors)."""
     return read_dataset(path, target=target, sample=sample, seed=seed)
@@ -89,10 +99,16 @@ def artifacts_task(results: AuditResults, paths: dict[str, str]) -> None:
     from audits.report import expectation_rows, summary_markdown
 
     document = to_jsonable(results)
-    create_markdown_artifact(summary_markdown(document), key="audit-summary",
-                             description="Audit verdict and failed checks")
-    create_table_artifact(expectation_rows(document), key="audit-expectations",
-                          description="Every expectation: status, observed value, threshold")
+    create_markdown_artifact(
+        summary_markdown(document),
+        key="audit-summary",
+        description="Audit verdict and failed checks",
+    )
+    create_table_artifact(
+        expectation_rows(document),
+        key="audit-expectations",
+        description="Every expectation: status, observed value, threshold",
+    )
     report = Path(paths["report"]).resolve()
     create_link_artifact(report.as_uri(), link_text="Audit report", key="audit-report")
 
@@ -143,7 +159,9 @@ def audit_dataset(
     facts = dict(overview.facts())
     with stage("validate suites", timings):
         validation = validate_task(
-            dataset, facts, suite_dir,
+            dataset,
+            facts,
+            suite_dir,
             {"target": target, "allowed_labels": allowed_labels},
         )
     run = RunInfo(
@@ -152,8 +170,14 @@ def audit_dataset(
         seconds=round(time.perf_counter() - clock, 3),
         stage_seconds=timings,
         versions=_versions(),
-        parameters={"path": path, "target": target, "sample": sample, "seed": seed,
-                    "allowed_labels": allowed_labels, "suite_dir": suite_dir},
+        parameters={
+            "path": path,
+            "target": target,
+            "sample": sample,
+            "seed": seed,
+            "allowed_labels": allowed_labels,
+            "suite_dir": suite_dir,
+        },
     )
     results = AuditResults(overview=overview, validation=validation, run=run)
     with stage("write report", timings):

@@ -166,7 +166,9 @@ def validate(
             runnable[batch].append(
                 (len(outcomes), {"type": kind, "kwargs": kwargs, "meta": item.get("meta", {})})
             )
-            outcomes.append(ExpectationOutcome(suite.name, kind, column, "pending", None, threshold))
+            outcomes.append(
+                ExpectationOutcome(suite.name, kind, column, "pending", None, threshold)
+            )
         for batch_name, items in runnable.items():
             if not items:
                 continue
@@ -182,8 +184,13 @@ def validate(
                 else:
                     status, detail = ("passed" if result["success"] else "failed"), ""
                 outcomes[index] = ExpectationOutcome(
-                    previous.suite, previous.type, previous.column, status,
-                    _observed(result.get("result") or {}), previous.threshold, detail,
+                    previous.suite,
+                    previous.type,
+                    previous.column,
+                    status,
+                    _observed(result.get("result") or {}),
+                    previous.threshold,
+                    detail,
                 )
         outcomes_by_suite.append(SuiteOutcome(suite.name, tuple(outcomes)))
     return ValidationResult(tuple(outcomes_by_suite))

@@ -67,7 +67,9 @@ def _one_hot_preprocessor() -> Pipeline:
     """Encoder for models that need dense numbers: impute, scale, one-hot (rare levels grouped)."""
     numeric = make_pipeline(SimpleImputer(strategy="median", add_indicator=True), StandardScaler())
     categorical = OneHotEncoder(
-        handle_unknown="infrequent_if_exist", min_frequency=5, max_categories=32,
+        handle_unknown="infrequent_if_exist",
+        min_frequency=5,
+        max_categories=32,
         sparse_output=False,
     )
     columns = ColumnTransformer(
@@ -104,7 +106,9 @@ def make_model(kind: str, X: pd.DataFrame, *, random_state: int = 0) -> BaseEsti
     """
     if kind == "classical":
         model = HistGradientBoostingClassifier(
-            categorical_features="from_dtype", early_stopping="auto", max_iter=200,
+            categorical_features="from_dtype",
+            early_stopping="auto",
+            max_iter=200,
             random_state=random_state,
         )
         return make_pipeline(FrameEncoder(max_levels=255), EarlyStoppingGuard(model))
@@ -112,8 +116,11 @@ def make_model(kind: str, X: pd.DataFrame, *, random_state: int = 0) -> BaseEsti
         return make_pipeline(_one_hot_preprocessor(), LogisticRegression(max_iter=2000))
     if kind == "deep":
         model = MLPClassifier(
-            hidden_layer_sizes=(128, 64), early_stopping=True, max_iter=300,
-            n_iter_no_change=10, random_state=random_state,
+            hidden_layer_sizes=(128, 64),
+            early_stopping=True,
+            max_iter=300,
+            n_iter_no_change=10,
+            random_state=random_state,
         )
         return make_pipeline(_one_hot_preprocessor(), EarlyStoppingGuard(model))
     if ":" in kind:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import warnings
-
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 

@@ -29,8 +29,9 @@ def _parser() -> argparse.ArgumentParser:
         description="Audit a labelled Parquet dataset: is it clean, balanced and big enough, "
         "and would a deep model pay off against a classical one?",
     )
-    parser.add_argument("-v", "--verbose", action="store_true",
-                        help="show Prefect's logs and full tracebacks")
+    parser.add_argument(
+        "-v", "--verbose", action="store_true", help="show Prefect's logs and full tracebacks"
+    )
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for command in COMMANDS:
         command.add_parser(subparsers)
@@ -66,8 +67,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.verbose:
             raise
         first = (str(error).strip().splitlines() or [""])[0]
-        print(f"audits: internal error: {type(error).__name__}: {first} "
-              "(run with --verbose for the traceback)", file=sys.stderr)
+        print(
+            f"audits: internal error: {type(error).__name__}: {first} "
+            "(run with --verbose for the traceback)",
+            file=sys.stderr,
+        )
         return EXIT_INTERNAL
 
 

@@ -13,7 +13,8 @@ __all__ = ["add_parser"]
 def add_parser(subparsers: Any) -> None:
     """Register ``demo``."""
     parser = subparsers.add_parser(
-        "demo", help="audit the bundled sample (credit_data, 4,454 rows)",
+        "demo",
+        help="audit the bundled sample (credit_data, 4,454 rows)",
         description="Run the audit on the bundled real sample (R modeldata::credit_data, "
         f"target {SAMPLE_TARGET!r}) with the embedded default Prefect setup.",
     )

@@ -14,7 +14,8 @@ __all__ = ["add_parser", "execute"]
 def add_parser(subparsers: Any) -> None:
     """Register ``run``."""
     parser = subparsers.add_parser(
-        "run", help="audit one Parquet dataset",
+        "run",
+        help="audit one Parquet dataset",
         description="Run the audit-dataset flow on a Parquet file, folder or URI and write "
         "OUT/report.html and OUT/results.json. Exit 0 when every expectation passes, 1 when "
         "any fails, 2 on bad input.",
@@ -27,14 +28,20 @@ def add_parser(subparsers: Any) -> None:
 
 def add_audit_options(parser: argparse.ArgumentParser) -> None:
     """Options shared by ``run`` and ``demo``."""
-    parser.add_argument("--out", default="audit-out", metavar="DIR",
-                        help="output folder (default: %(default)s)")
-    parser.add_argument("--sample", type=int, metavar="N",
-                        help="audit a uniform random sample of N rows")
-    parser.add_argument("--labels", metavar="A,B,...",
-                        help="the allowed label set; other labels fail the labelling suite")
-    parser.add_argument("--suites", metavar="DIR",
-                        help="folder of expectation suites (default: the shipped ones)")
+    parser.add_argument(
+        "--out", default="audit-out", metavar="DIR", help="output folder (default: %(default)s)"
+    )
+    parser.add_argument(
+        "--sample", type=int, metavar="N", help="audit a uniform random sample of N rows"
+    )
+    parser.add_argument(
+        "--labels",
+        metavar="A,B,...",
+        help="the allowed label set; other labels fail the labelling suite",
+    )
+    parser.add_argument(
+        "--suites", metavar="DIR", help="folder of expectation suites (default: the shipped ones)"
+    )
     parser.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
 
 
@@ -47,12 +54,20 @@ def execute(args: argparse.Namespace, *, path: str, target: str) -> int:
 
     labels = [x.strip() for x in args.labels.split(",")] if args.labels else None
     outcome = audit_dataset(
-        path, target, args.out, sample=args.sample, allowed_labels=labels,
-        suite_dir=args.suites, seed=args.seed,
+        path,
+        target,
+        args.out,
+        sample=args.sample,
+        allowed_labels=labels,
+        suite_dir=args.suites,
+        seed=args.seed,
     )
-    verdict = "all expectations passed" if outcome["success"] else (
-        f"{outcome['n_failed']} expectation(s) failed"
+    verdict = (
+        "all expectations passed"
+        if outcome["success"]
+        else (f"{outcome['n_failed']} expectation(s) failed")
     )
-    print(f"{verdict}\nreport:  {outcome['report']}\nresults: {outcome['results']}",
-          file=sys.stderr)
+    print(
+        f"{verdict}\nreport:  {outcome['report']}\nresults: {outcome['results']}", file=sys.stderr
+    )
     return 0 if outcome["success"] else 1

@@ -32,10 +32,15 @@ def test_shipped_suites_load_with_every_fact_expectation_kept():
 
 def test_rows_and_facts_are_validated(frame):
     suites = load_suites()
-    facts = {"min_class_count": 1.0, "n_labelled_rows": 7.0, "missing_label_share": 0.125,
-             "duplicate_row_share": 0.0}
-    result = validate(frame, facts, suites, parameters={"target": "label",
-                                                        "allowed_labels": ["a", "b"]})
+    facts = {
+        "min_class_count": 1.0,
+        "n_labelled_rows": 7.0,
+        "missing_label_share": 0.125,
+        "duplicate_row_share": 0.0,
+    }
+    result = validate(
+        frame, facts, suites, parameters={"target": "label", "allowed_labels": ["a", "b"]}
+    )
     assert _status(result, "expect_column_values_to_not_be_null") == ["failed"]
     in_set = [o for o in result.outcomes if o.type == "expect_column_values_to_be_in_set"][0]
     assert in_set.status == "failed"
@@ -69,8 +74,9 @@ def test_threshold_edited_in_json_flips_the_outcome(tmp_path, frame):
 
 
 def test_overrides_change_thresholds(frame):
-    suites = load_suites(overrides={
-        "imbalance": {"expect_min_class_count_to_be_at_least": {"min_value": 1}}})
+    suites = load_suites(
+        overrides={"imbalance": {"expect_min_class_count_to_be_at_least": {"min_value": 1}}}
+    )
     result = validate(frame, {"min_class_count": 1.0}, suites, parameters={"target": "label"})
     assert _status(result, "expect_min_class_count_to_be_at_least") == ["passed"]
 
@@ -78,8 +84,10 @@ def test_overrides_change_thresholds(frame):
 @pytest.mark.parametrize(
     ("content", "message"),
     [
-        ('{"name": "x", "expectations": [{"type": "expect_nonexistent", "kwargs": {}}]}',
-         "unknown expectation type"),
+        (
+            '{"name": "x", "expectations": [{"type": "expect_nonexistent", "kwargs": {}}]}',
+            "unknown expectation type",
+        ),
         ("{not json", "cannot read suite"),
         ('{"expectations": []}', "must be an object with a 'name'"),
     ],

@@ -16,11 +16,13 @@ from audits.io import inspect_dataset, read_dataset
 def frame() -> pd.DataFrame:
     rng = np.random.default_rng(0)
     n = 1000
-    return pd.DataFrame({
-        "x": rng.normal(size=n),
-        "city": rng.choice(["a", "b", "c"], size=n),
-        "label": rng.choice(["yes", "no"], size=n),
-    })
+    return pd.DataFrame(
+        {
+            "x": rng.normal(size=n),
+            "city": rng.choice(["a", "b", "c"], size=n),
+            "label": rng.choice(["yes", "no"], size=n),
+        }
+    )
 
 
 def test_single_file_reads_every_row_and_column(tmp_path, frame):
@@ -123,17 +125,33 @@ def test_column_selection(tmp_path, frame):
     [
         (lambda p, f: None, InputError, "not_found"),
         (lambda p, f: p.write_bytes(b""), InputError, "corrupt"),
-        (lambda p, f: p.write_bytes(b"PAR1 this is not parquet at all PAR1"), InputError, "corrupt"),
+        (
+            lambda p, f: p.write_bytes(b"PAR1 this is not parquet at all PAR1"),
+            InputError,
+            "corrupt",
+        ),
         (lambda p, f: f.drop(columns=["label"]).to_parquet(p), TargetError, "target_missing"),
         (lambda p, f: f.assign(label="yes").to_parquet(p), TargetError, "single_class"),
         (lambda p, f: f.assign(label=None).to_parquet(p), TargetError, "target_null"),
         (lambda p, f: f.head(0).to_parquet(p), DataError, "empty"),
         (lambda p, f: f.head(10).to_parquet(p), DataError, "too_few_rows"),
-        (lambda p, f: f.assign(label=np.arange(len(f))).to_parquet(p), TargetError,
-         "too_many_classes"),
+        (
+            lambda p, f: f.assign(label=np.arange(len(f))).to_parquet(p),
+            TargetError,
+            "too_many_classes",
+        ),
     ],
-    ids=["missing", "empty-file", "corrupt", "no-target", "one-class", "null-target",
-         "no-rows", "too-few-rows", "id-target"],
+    ids=[
+        "missing",
+        "empty-file",
+        "corrupt",
+        "no-target",
+        "one-class",
+        "null-target",
+        "no-rows",
+        "too-few-rows",
+        "id-target",
+    ],
 )
 def test_bad_input_raises_one_line_error(tmp_path, frame, make, error, reason):
     path = tmp_path / "d.parquet"

@@ -14,14 +14,16 @@ def _awkward(n: int = 600, seed: int = 0) -> tuple[pd.DataFrame, pd.Series]:
     """Signal in ``x``; a 3915-level categorical, a datetime, an all-null and a bool column."""
     rng = np.random.default_rng(seed)
     x = rng.normal(size=n)
-    X = pd.DataFrame({
-        "x": x,
-        "noise": rng.normal(size=n),
-        "zip": pd.array([f"z{i}" for i in rng.integers(0, 3915, size=n)], dtype="string"),
-        "when": pd.date_range("2020-01-01", periods=n, freq="h", tz="UTC"),
-        "empty": np.full(n, np.nan),
-        "flag": rng.random(n) > 0.5,
-    })
+    X = pd.DataFrame(
+        {
+            "x": x,
+            "noise": rng.normal(size=n),
+            "zip": pd.array([f"z{i}" for i in rng.integers(0, 3915, size=n)], dtype="string"),
+            "when": pd.date_range("2020-01-01", periods=n, freq="h", tz="UTC"),
+            "empty": np.full(n, np.nan),
+            "flag": rng.random(n) > 0.5,
+        }
+    )
     X.loc[rng.choice(n, 30, replace=False), "x"] = np.nan
     y = pd.Series(np.where(x > 0, "pos", "neg"), name="y")
     return X, y

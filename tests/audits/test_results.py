@@ -20,17 +20,24 @@ from audits.results import SCHEMA_VERSION, AuditResults, RunInfo, load_results, 
 @pytest.fixture
 def results(tmp_path) -> AuditResults:
     rng = np.random.default_rng(0)
-    frame = pd.DataFrame({"x": rng.normal(size=100), "c": rng.choice(["u", "v"], 100),
-                          "y": ["a"] * 70 + ["b"] * 30})
+    frame = pd.DataFrame(
+        {"x": rng.normal(size=100), "c": rng.choice(["u", "v"], 100), "y": ["a"] * 70 + ["b"] * 30}
+    )
     frame = pd.concat([frame, frame.head(5)], ignore_index=True)
     path = tmp_path / "d.parquet"
     frame.to_parquet(path)
     dataset = read_dataset(str(path), target="y")
     overview = describe_dataset(dataset)
-    validation = validate(dataset.frame, overview.facts(), load_suites(),
-                          parameters={"target": "y"})
-    run = RunInfo("2026-01-01T00:00:00+00:00", "2026-01-01T00:00:01+00:00", 1.0,
-                  {"read": 0.1}, {"python": "3.11"})
+    validation = validate(
+        dataset.frame, overview.facts(), load_suites(), parameters={"target": "y"}
+    )
+    run = RunInfo(
+        "2026-01-01T00:00:00+00:00",
+        "2026-01-01T00:00:01+00:00",
+        1.0,
+        {"read": 0.1},
+        {"python": "3.11"},
+    )
     return AuditResults(overview=overview, validation=validation, run=run)
 
 

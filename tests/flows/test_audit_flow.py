@@ -22,11 +22,13 @@ def dataset_path(tmp_path):
     rng = np.random.default_rng(0)
     n = 300
     x = rng.normal(size=n)
-    frame = pd.DataFrame({
-        "x": x,
-        XSS: rng.choice(["u", "v", XSS], size=n),
-        "label": np.where(x > 0.3, "yes", "no"),
-    })
+    frame = pd.DataFrame(
+        {
+            "x": x,
+            XSS: rng.choice(["u", "v", XSS], size=n),
+            "label": np.where(x > 0.3, "yes", "no"),
+        }
+    )
     path = tmp_path / "data.parquet"
     frame.to_parquet(path)
     return path
@@ -46,8 +48,9 @@ def test_flow_writes_results_report_and_artifacts(prefect_harness, dataset_path,
     assert XSS not in page
     assert html.escape(XSS) in page or html.escape(XSS, quote=False) in page
     assert "<script" not in page.lower()
-    assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//|url\(\s*["']?(https?:)?//|@import""",
-                         page), "the report must load nothing from the network"
+    assert not re.search(
+        r"""(src|href)\s*=\s*["']?(https?:)?//|url\(\s*["']?(https?:)?//|@import""", page
+    ), "the report must load nothing from the network"
 
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
@@ -55,7 +58,8 @@ def test_flow_writes_results_report_and_artifacts(prefect_harness, dataset_path,
     with get_client(sync_client=True) as client:
         keys = {"audit-summary", "audit-expectations", "audit-report"}
         artifacts = client.read_artifacts(
-            artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=sorted(keys))))
+            artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=sorted(keys)))
+        )
     assert {a.key for a in artifacts} == keys
     summary = next(a for a in artifacts if a.key == "audit-summary")
     assert summary.type == "markdown" and XSS not in summary.data
@@ -63,11 +67,25 @@ def test_flow_writes_results_report_and_artifacts(prefect_harness, dataset_path,
 
 def test_cli_exit_code_follows_the_suites(prefect_harness, dataset_path, tmp_path, capsys):
     passing = main(["run", str(dataset_path), "--target", "label", "--out", str(tmp_path / "a")])
-    failing = main(["run", str(dataset_path), "--target", "label", "--labels", "no",
-                    "--out", str(tmp_path / "b")])
+    failing = main(
+        [
+            "run",
+            str(dataset_path),
+            "--target",
+            "label",
+            "--labels",
+            "no",
+            "--out",
+            str(tmp_path / "b"),
+        ]
+    )
     assert (passing, failing) == (0, 1)
     data = json.loads((tmp_path / "b" / "results.json").read_text())
-    in_set = [o for s in data["validation"]["suites"] for o in s["outcomes"]
-              if o["type"] == "expect_column_values_to_be_in_set"]
+    in_set = [
+        o
+        for s in data["validation"]["suites"]
+        for o in s["outcomes"]
+        if o["type"] == "expect_column_values_to_be_in_set"
+    ]
     assert in_set[0]["status"] == "failed"
     assert "Traceback" not in capsys.readouterr().err

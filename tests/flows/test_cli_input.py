@@ -26,8 +26,15 @@ def good(tmp_path) -> pd.DataFrame:
         (lambda p, f: p.write_bytes(b""), "y", "not a readable Parquet dataset"),
         (lambda p, f: p.write_bytes(b"garbage" * 100), "y", "not a readable Parquet dataset"),
     ],
-    ids=["missing-path", "missing-target", "one-class", "null-target", "too-few-rows",
-         "empty-file", "corrupt-file"],
+    ids=[
+        "missing-path",
+        "missing-target",
+        "one-class",
+        "null-target",
+        "too-few-rows",
+        "empty-file",
+        "corrupt-file",
+    ],
 )
 def test_bad_input_exit_2_one_line(tmp_path, good, capsys, make, target, message):
     path = tmp_path / "data.parquet"
