@@ -15,9 +15,13 @@ from typing import Any
 
 from audits import _atomic
 from audits._serde import from_jsonable, to_jsonable
+from audits.drift import DriftAudit
 from audits.errors import InputError
 from audits.gx import ValidationResult
+from audits.imbalance import ImbalanceAudit
+from audits.labels import LabelAudit
 from audits.overview import DatasetOverview
+from audits.quality import QualityAudit
 
 __all__ = ["SCHEMA_VERSION", "AuditResults", "RunInfo", "load_results", "save_results"]
 
@@ -57,6 +61,10 @@ class AuditResults:
     overview: DatasetOverview
     validation: ValidationResult
     run: RunInfo
+    quality: QualityAudit | None = None
+    labels: LabelAudit | None = None
+    imbalance: ImbalanceAudit | None = None
+    drift: DriftAudit | None = None
     schema_version: str = SCHEMA_VERSION
 
     @property

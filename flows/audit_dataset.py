@@ -14,14 +14,20 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 from prefect import flow, task
 from prefect.cache_policies import NONE
 
-from audits import gx
+from audits import _atomic, gx
 from audits._serde import to_jsonable
+from audits.drift import DriftAudit, audit_drift
+from audits.imbalance import ImbalanceAudit, audit_imbalance
 from audits.io import Dataset, read_dataset
+from audits.labels import LabelAudit, audit_labels
+from audits.models import OutOfFold, out_of_fold
 from audits.overview import DatasetOverview, describe_dataset
 from audits.progress import stage
+from audits.quality import QualityAudit, audit_quality
 from audits.results import AuditResults, RunInfo, save_results
 from flows.retries import transient_io
 
@@ -50,7 +56,10 @@ def _versions() -> dict[str, str]:
 
 
 @task(
-    name="read-dataset", retries=2, retry_delay_seconds=1, retry_condition_fn=transient_io,
+    name="read-dataset",
+    retries=2,
+    retry_delay_seconds=1,
+    retry_condition_fn=transient_io,
     cache_policy=NONE,
 )
 def read_task(path: str, target: str, sample: int | None, seed: int) -> Dataset:
@@ -62,6 +71,46 @@ def read_task(path: str, target: str, sample: int | None, seed: int) -> Dataset:
 def overview_task(dataset: Dataset) -> DatasetOverview:
     """Rows, columns, types, missing cells, duplicates, class counts."""
     return describe_dataset(dataset)
+
+
+@task(name="out-of-fold-predictions", cache_policy=NONE)
+def oof_task(dataset: Dataset, seed: int) -> OutOfFold:
+    """Out-of-fold probabilities of the classical model on the labelled rows (computed once)."""
+    labelled = dataset.frame[dataset.y.notna()]
+    return out_of_fold(
+        labelled.drop(columns=[dataset.target]), labelled[dataset.target], random_state=seed
+    )
+
+
+@task(name="audit-quality", cache_policy=NONE)
+def quality_task(dataset: Dataset, seed: int) -> QualityAudit:
+    """Missingness, constant and high-cardinality columns, mixed types, duplicates, outliers."""
+    return audit_quality(dataset, random_state=seed)
+
+
+@task(name="audit-labels", cache_policy=NONE)
+def labels_task(
+    dataset: Dataset,
+    oof: OutOfFold,
+    allowed_labels: list[str] | None,
+    reference_classes: list[str] | None,
+) -> tuple[LabelAudit, pd.DataFrame]:
+    """Label noise (confident learning) and labelling errors; the per-row issue table."""
+    return audit_labels(
+        dataset, oof, allowed_labels=allowed_labels, reference_classes=reference_classes
+    )
+
+
+@task(name="audit-imbalance", cache_policy=NONE)
+def imbalance_task(dataset: Dataset, oof: OutOfFold, seed: int) -> ImbalanceAudit:
+    """Class counts, imbalance ratio, per-class metrics and the resampling what-if."""
+    return audit_imbalance(dataset.X, dataset.y, oof, random_state=seed)
+
+
+@task(name="audit-drift", cache_policy=NONE)
+def drift_task(dataset: Dataset, reference: Dataset, seed: int) -> DriftAudit:
+    """Per-column drift, label shift and adversarial validation against the reference."""
+    return audit_drift(dataset, reference, target=dataset.target, random_state=seed)
 
 
 @task(name="validate-suites", cache_policy=NONE)
@@ -77,14 +126,19 @@ def validate_task(
 
 
 @task(name="write-results", cache_policy=NONE)
-def write_task(results: AuditResults, out_dir: str) -> dict[str, str]:
-    """Write ``results.json`` and the report into ``out_dir`` (each atomically)."""
+def write_task(results: AuditResults, issues: pd.DataFrame, out_dir: str) -> dict[str, str]:
+    """Write ``label_issues.parquet``, ``results.json`` and the report (each atomically)."""
     from audits.report import write_report
 
     folder = Path(out_dir)
+    _atomic.atomic_path(folder / "label_issues.parquet", lambda tmp: issues.to_parquet(tmp))
     results_path = save_results(results, folder / "results.json")
     report_path = write_report(to_jsonable(results), folder)
-    return {"results": str(results_path), "report": str(report_path)}
+    return {
+        "results": str(results_path),
+        "report": str(report_path),
+        "label_issues": str(folder / "label_issues.parquet"),
+    }
 
 
 @task(name="publish-artifacts", cache_policy=NONE)
@@ -119,6 +173,7 @@ def audit_dataset(
     target: str,
     out_dir: str = "audit-out",
     *,
+    reference: str | None = None,
     sample: int | None = None,
     allowed_labels: list[str] | None = None,
     suite_dir: str | None = None,
@@ -133,7 +188,10 @@ def audit_dataset(
     target : str
         Label column.
     out_dir : str, default="audit-out"
-        Folder for ``results.json``, ``report.html`` and the run history.
+        Folder for ``results.json``, ``report.html``, ``label_issues.parquet`` and the
+        run history.
+    reference : str, optional
+        A reference dataset (same columns) to measure drift against.
     sample : int, optional
         Audit a uniform random sample of this many rows.
     allowed_labels : list of str, optional
@@ -146,23 +204,39 @@ def audit_dataset(
     Returns
     -------
     dict
-        ``success`` (every expectation passed), ``n_failed``, ``results`` and
-        ``report`` paths.
+        ``success`` (every expectation passed), ``n_failed``, and the ``results``,
+        ``report`` and ``label_issues`` paths.
     """
     started = datetime.now(UTC)
     clock = time.perf_counter()
     timings: dict[str, float] = {}
     with stage("read dataset", timings):
         dataset = read_task(path, target, sample, seed)
+        reference_data = read_task(reference, target, sample, seed) if reference else None
     with stage("describe dataset", timings):
         overview = overview_task(dataset)
-    facts = dict(overview.facts())
+    with stage("feature quality", timings):
+        quality = quality_task(dataset, seed)
+    with stage("out-of-fold predictions", timings):
+        oof = oof_task(dataset, seed)
+    with stage("label audit", timings):
+        reference_classes = (
+            sorted(reference_data.y.dropna().astype(str).unique()) if reference_data else None
+        )
+        labels, issues = labels_task(dataset, oof, allowed_labels, reference_classes)
+    with stage("imbalance audit", timings):
+        imbalance = imbalance_task(dataset, oof, seed)
+    drift = None
+    if reference_data is not None:
+        with stage("drift audit", timings):
+            drift = drift_task(dataset, reference_data, seed)
+    facts: dict[str, float | None] = {}
+    for section in (overview, quality, labels, imbalance, drift):
+        if section is not None:
+            facts.update(section.facts())
     with stage("validate suites", timings):
         validation = validate_task(
-            dataset,
-            facts,
-            suite_dir,
-            {"target": target, "allowed_labels": allowed_labels},
+            dataset, facts, suite_dir, {"target": target, "allowed_labels": allowed_labels}
         )
     run = RunInfo(
         started=started.isoformat(timespec="seconds"),
@@ -173,15 +247,24 @@ def audit_dataset(
         parameters={
             "path": path,
             "target": target,
+            "reference": reference,
             "sample": sample,
             "seed": seed,
             "allowed_labels": allowed_labels,
             "suite_dir": suite_dir,
         },
     )
-    results = AuditResults(overview=overview, validation=validation, run=run)
+    results = AuditResults(
+        overview=overview,
+        validation=validation,
+        run=run,
+        quality=quality,
+        labels=labels,
+        imbalance=imbalance,
+        drift=drift,
+    )
     with stage("write report", timings):
-        paths = write_task(results, out_dir)
+        paths = write_task(results, issues, out_dir)
     artifacts_task(results, paths)
     return {
         "success": results.success,

@@ -16,9 +16,10 @@ def add_parser(subparsers: Any) -> None:
         "demo",
         help="audit the bundled sample (credit_data, 4,454 rows)",
         description="Run the audit on the bundled real sample (R modeldata::credit_data, "
-        f"target {SAMPLE_TARGET!r}) with the embedded default Prefect setup.",
+        f"target {SAMPLE_TARGET!r}) with the embedded default Prefect setup. Exits 0 when "
+        "the audit completes, whatever it finds (see the report).",
     )
     add_audit_options(parser)
     parser.set_defaults(
-        func=lambda args: execute(args, path=str(sample_path()), target=SAMPLE_TARGET)
+        func=lambda args: execute(args, path=str(sample_path()), target=SAMPLE_TARGET, strict=False)
     )
