@@ -94,5 +94,5 @@ def make_task_runner(
         "n_workers": n_workers,
         "threads_per_worker": threads_per_worker,
         "processes": processes,
-        "dashboard_address": None,
+        "dashboard_address": ":0",
     })

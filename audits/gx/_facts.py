@@ -30,6 +30,36 @@ DECLARED: tuple[tuple[str, str, str], ...] = (
     ("ExpectLabelledRowCountToBeAtLeast", "n_labelled_rows", "min"),
     ("ExpectMissingLabelShareToBeAtMost", "missing_label_share", "max"),
     ("ExpectDuplicateRowShareToBeAtMost", "duplicate_row_share", "max"),
+    # imbalance (audits.imbalance.ImbalanceAudit.facts)
+    ("ExpectImbalanceRatioToBeAtMost", "imbalance_ratio", "max"),
+    ("ExpectMinorityShareToBeAtLeast", "minority_share", "min"),
+    ("ExpectBalancedAccuracyToBeAtLeast", "balanced_accuracy", "min"),
+    ("ExpectGeometricMeanToBeAtLeast", "geometric_mean", "min"),
+    ("ExpectMinClassRecallToBeAtLeast", "min_class_recall", "min"),
+    ("ExpectResamplingGainToBeAtMost", "resampling_gain", "max"),
+    # feature quality (audits.quality.QualityAudit.facts)
+    ("ExpectMaxMissingShareToBeAtMost", "max_missing_share", "max"),
+    ("ExpectMissingCellShareToBeAtMost", "missing_cell_share", "max"),
+    ("ExpectAllNullColumnCountToBeAtMost", "n_all_null_columns", "max"),
+    ("ExpectConstantColumnCountToBeAtMost", "n_constant_columns", "max"),
+    ("ExpectNearConstantColumnCountToBeAtMost", "n_near_constant_columns", "max"),
+    ("ExpectHighCardinalityColumnCountToBeAtMost", "n_high_cardinality_columns", "max"),
+    ("ExpectMixedTypeColumnCountToBeAtMost", "n_mixed_type_columns", "max"),
+    ("ExpectOutlierShareToBeAtMost", "outlier_share", "max"),
+    # drift (audits.drift.DriftAudit.facts)
+    ("ExpectAdversarialAucToBeAtMost", "adversarial_auc", "max"),
+    ("ExpectMaxPsiToBeAtMost", "max_psi", "max"),
+    ("ExpectDriftedColumnCountToBeAtMost", "n_drifted_columns", "max"),
+    ("ExpectVanishedColumnCountToBeAtMost", "n_vanished_columns", "max"),
+    ("ExpectLabelShiftTvdToBeAtMost", "label_shift_tvd", "max"),
+    # labels (audits.labels.LabelAudit.facts)
+    ("ExpectLabelNoiseRateToBeAtMost", "label_noise_rate", "max"),
+    ("ExpectMaxClassLabelNoiseRateToBeAtMost", "max_class_label_noise_rate", "max"),
+    ("ExpectConflictingLabelShareToBeAtMost", "conflicting_label_share", "max"),
+    ("ExpectEmptyLabelCountToBeAtMost", "n_empty_labels", "max"),
+    ("ExpectTargetLooksLikeIdToBeAtMost", "target_looks_like_id", "max"),
+    ("ExpectTargetLooksContinuousToBeAtMost", "target_looks_continuous", "max"),
+    ("ExpectMissingReferenceClassCountToBeAtMost", "n_missing_reference_classes", "max"),
 )
 
 
@@ -41,11 +71,17 @@ def expectation_type(class_name: str) -> str:
 def _declare(class_name: str, fact: str, bound: str) -> type:
     base = ExpectColumnMaxToBeBetween if bound == "max" else ExpectColumnMinToBeBetween
     threshold = "max_value" if bound == "max" else "min_value"
-    doc = f"Expect the fact ``{fact}`` to be {'at most' if bound == 'max' else 'at least'} ``{threshold}``."
+    relation = "at most" if bound == "max" else "at least"
+    doc = f"Expect the fact ``{fact}`` to be {relation} ``{threshold}``."
     return type(
         class_name,
         (base,),
-        {"__annotations__": {"column": str}, "column": fact, "__module__": __name__, "__doc__": doc},
+        {
+            "__annotations__": {"column": str},
+            "column": fact,
+            "__module__": __name__,
+            "__doc__": doc,
+        },
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -94,9 +95,7 @@ class ImbalanceAudit:
         }
 
 
-def _class_metrics(
-    y: pd.Series, oof: OutOfFold
-) -> tuple[tuple[ClassMetrics, ...], float, float]:
+def _class_metrics(y: pd.Series, oof: OutOfFold) -> tuple[tuple[ClassMetrics, ...], float, float]:
     from imblearn.metrics import classification_report_imbalanced, geometric_mean_score
     from sklearn.metrics import balanced_accuracy_score
 
@@ -105,7 +104,11 @@ def _class_metrics(
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         report = classification_report_imbalanced(
-            oof.labels, oof.predicted, labels=codes, target_names=names, output_dict=True,
+            oof.labels,
+            oof.predicted,
+            labels=codes,
+            target_names=names,
+            output_dict=True,
             zero_division=0,
         )
         balanced = float(balanced_accuracy_score(oof.labels, oof.predicted))
@@ -113,10 +116,13 @@ def _class_metrics(
     counts = y.value_counts()
     rows = [
         ClassMetrics(
-            label=label, count=int(counts.get(label, 0)),
+            label=label,
+            count=int(counts.get(label, 0)),
             share=float(counts.get(label, 0) / len(y)),
-            precision=float(report[name]["pre"]), recall=float(report[name]["rec"]),
-            specificity=float(report[name]["spe"]), f1=float(report[name]["f1"]),
+            precision=float(report[name]["pre"]),
+            recall=float(report[name]["rec"]),
+            specificity=float(report[name]["spe"]),
+            f1=float(report[name]["f1"]),
             geometric_mean=float(report[name]["geo"]),
         )
         for label, name in zip(oof.classes, names, strict=True)
@@ -134,7 +140,7 @@ def audit_imbalance(
     n_folds: int = 5,
     what_if_rows: int = 20_000,
     random_state: int = 0,
-    map_fn=map,
+    map_fn: Callable[[Callable, Iterable], Iterable] = map,
 ) -> ImbalanceAudit:
     """Class counts, imbalance ratio, per-class metrics and, optionally, the resampling what-if.
 
@@ -151,7 +157,7 @@ def audit_imbalance(
     n_folds : int, default=5
         Folds of the what-if.
     what_if_rows : int, default=20000
-        The what-if runs on a stratified sample of at most this many rows.
+        The what-if runs on a stratified sample of about this many rows when there are more.
     random_state : int, default=0
     map_fn : callable, default=map
         ``map_fn(fit_one, tasks)``; pass a parallel map to fan the what-if fits out.
@@ -168,8 +174,7 @@ def audit_imbalance(
     X, y = labelled_rows(X, y)
     if len(oof.labels) != len(y):
         raise InputError(
-            f"`oof` must have one row per labelled row of `y`; got {len(oof.labels)} "
-            f"and {len(y)}"
+            f"`oof` must have one row per labelled row of `y`; got {len(oof.labels)} and {len(y)}"
         )
     if tuple(sorted(y.unique())) != tuple(oof.classes) or not np.array_equal(
         np.asarray(oof.classes, dtype=object)[oof.labels], y.to_numpy(dtype=object)
@@ -190,7 +195,11 @@ def audit_imbalance(
         model=oof.model,
         what_if=(
             resampling_what_if(
-                X, y, n_folds=n_folds, max_rows=what_if_rows, random_state=random_state,
+                X,
+                y,
+                n_folds=n_folds,
+                max_rows=what_if_rows,
+                random_state=random_state,
                 map_fn=map_fn,
             )
             if what_if

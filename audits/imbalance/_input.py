@@ -24,7 +24,9 @@ def labelled_rows(X: pd.DataFrame, y: pd.Series) -> tuple[pd.DataFrame, pd.Serie
     if not isinstance(y, pd.Series):
         raise InputError(f"`y` must be a pandas Series; got {type(y).__name__}")
     if len(X) != len(y):
-        raise InputError(f"`X` and `y` must have the same number of rows; got {len(X)} and {len(y)}")
+        raise InputError(
+            f"`X` and `y` must have the same number of rows; got {len(X)} and {len(y)}"
+        )
     keep = y.notna().to_numpy()
     X, y = X.loc[keep].reset_index(drop=True), y.loc[keep].astype(str).reset_index(drop=True)
     if y.nunique() < 2:

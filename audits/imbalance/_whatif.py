@@ -17,6 +17,10 @@ same stratified folds:
 Over-sampling raises every smaller class to the size of the largest one, unless that
 would more than triple the training rows (many classes); then each smaller class is
 raised to at most ``3 * n_rows / n_classes`` rows.
+
+The recommendation names the arm with the largest mean gain over ``none`` when that
+gain is at least 0.01 and more than twice its standard error (corrected for the
+overlap of the training folds); otherwise no arm beats ``none`` beyond its noise.
 """
 
 from __future__ import annotations
@@ -49,6 +53,8 @@ _LABELS = {
 _MAX_GROWTH = 3.0
 #: Classes are kept whole down to this many rows when the what-if data is subsampled.
 _MIN_SAMPLED_CLASS = 50
+#: Smallest gain in balanced accuracy worth recommending.
+_MIN_GAIN = 0.01
 _MISSING = "__missing__"
 
 
@@ -194,9 +200,12 @@ def _arm_estimator(
         if not keys:
             return None, "the classical model has no class_weight parameter"
         return base.set_params(**{keys[0]: "balanced"}), 'class_weight="balanced"'
+    if any(len(np.unique(codes[train])) < 2 for train, _ in splits):
+        return None, "a training fold holds a single class; there is nothing to resample"
     if name == "random_oversampling":
-        sampler = RandomOverSampler(sampling_strategy=_oversampling_targets,
-                                    random_state=random_state)
+        sampler = RandomOverSampler(
+            sampling_strategy=_oversampling_targets, random_state=random_state
+        )
         return _with_step(base, ("sampler", sampler)), "RandomOverSampler"
     smallest = _smallest_resampled_class(codes, splits)
     if smallest is None:
@@ -208,19 +217,17 @@ def _arm_estimator(
         )
     k_neighbors = min(5, smallest - 1)
     kinds = column_kinds(X)
-    has_numeric = bool(kinds.numeric or kinds.datetime)
-    strategy = partial(_oversampling_targets, min_count=k_neighbors + 1)
-    if kinds.categorical and has_numeric:
-        sampler, label = SMOTENC(categorical_features="auto", sampling_strategy=strategy,
-                                 k_neighbors=k_neighbors, random_state=random_state), "SMOTENC"
-    elif kinds.categorical:
-        sampler, label = SMOTEN(sampling_strategy=strategy, k_neighbors=k_neighbors,
-                                random_state=random_state), "SMOTEN"
-    elif has_numeric:
-        sampler, label = SMOTE(sampling_strategy=strategy, k_neighbors=k_neighbors,
-                               random_state=random_state), "SMOTE"
+    if not kinds.categorical:
+        label, make_sampler = "SMOTE", SMOTE
+    elif kinds.numeric or kinds.datetime:
+        label, make_sampler = "SMOTENC", partial(SMOTENC, categorical_features="auto")
     else:
-        return None, "no usable feature column"
+        label, make_sampler = "SMOTEN", SMOTEN
+    sampler = make_sampler(
+        sampling_strategy=partial(_oversampling_targets, min_count=k_neighbors + 1),
+        k_neighbors=k_neighbors,
+        random_state=random_state,
+    )
     method = f"{label} (k_neighbors={k_neighbors}), missing values imputed first"
     return _with_step(base, ("fill", _FillMissing()), ("sampler", sampler)), method
 
@@ -280,14 +287,23 @@ def _summarise(
             diff = values - baseline
             gain = float(diff.mean())
             se = float(math.sqrt((1 / k + 1 / (k - 1)) * diff.var(ddof=1)))
-        arms.append(ResamplingArm(name, methods[name], tuple(float(v) for v in values),
-                                  float(values.mean()), float(values.std(ddof=1)), gain, se))
+        arms.append(
+            ResamplingArm(
+                name,
+                methods[name],
+                tuple(float(v) for v in values),
+                float(values.mean()),
+                float(values.std(ddof=1)),
+                gain,
+                se,
+            )
+        )
     ran = [a for a in arms if a.gain is not None]
     if not ran:
         return tuple(arms), None, None, "no rebalancing arm could be compared to no resampling"
     best = max(ran, key=lambda a: a.gain)
     label = _LABELS.get(best.name, best.method.split(" ")[0])
-    if best.gain > 0 and best.gain > 2 * best.gain_se:
+    if best.gain >= _MIN_GAIN and best.gain > 2 * best.gain_se:
         line = f"rebalancing helps: {best.gain:+.3f} balanced accuracy with {label}"
     else:
         line = (
@@ -344,6 +360,9 @@ def resampling_what_if(
     if max_rows < 2 * n_folds:
         raise InputError(f"`max_rows` must be at least {2 * n_folds}; got {max_rows}")
     X, y = labelled_rows(X, y)
+    kinds = column_kinds(X)
+    if not (kinds.numeric or kinds.categorical or kinds.datetime):
+        raise DataError("`X` must have a column that is not all missing", reason="no_features")
     n_total = len(y)
     note = ""
     if n_total > max_rows:
@@ -368,6 +387,12 @@ def resampling_what_if(
         scores.setdefault(name, []).append(score)
     arm_results, best, gain, line = _summarise(names, methods, scores, len(splits))
     return ResamplingWhatIf(
-        arms=arm_results, n_rows=len(y), n_rows_total=n_total, n_folds=len(splits),
-        best_arm=best, best_gain=gain, recommendation=line, note=note,
+        arms=arm_results,
+        n_rows=len(y),
+        n_rows_total=n_total,
+        n_folds=len(splits),
+        best_arm=best,
+        best_gain=gain,
+        recommendation=line,
+        note=note,
     )

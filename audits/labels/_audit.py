@@ -74,15 +74,19 @@ def audit_labels(
     else:
         frame = data
     if target is None or target not in frame.columns:
-        raise InputError(f"`target` must be a column of the data; got {target!r}",
-                         reason="target_missing")
-    if isinstance(max_examples, bool) or not isinstance(max_examples, (int, np.integer)) or (
-        max_examples < 0
+        raise InputError(
+            f"`target` must be a column of the data; got {target!r}", reason="target_missing"
+        )
+    if (
+        isinstance(max_examples, bool)
+        or not isinstance(max_examples, (int, np.integer))
+        or max_examples < 0
     ):
         raise ConfigError(f"`max_examples` must be a non-negative integer; got {max_examples!r}")
     y = frame[target].reset_index(drop=True)
     labelling = check_labelling(
-        frame.drop(columns=[target]), y,
+        frame.drop(columns=[target]),
+        y,
         allowed_labels=_label_set("allowed_labels", allowed_labels),
         reference_classes=_label_set("reference_classes", reference_classes),
         max_examples=int(max_examples),

@@ -30,20 +30,20 @@ def _is_blank(labels: pd.Series) -> np.ndarray:
 def _feature_groups(X: pd.DataFrame) -> np.ndarray:
     """Group id of each row such that rows share a group iff all their features are equal.
 
-    Exact (no hashing): each column is factorised (missing values equal to each other)
-    and the rows of codes are compared. Unhashable cells (lists, dicts) compare as text.
+    Exact (no hashing) and O(n_rows) memory: each column is factorised (missing values
+    equal to each other) and combined with the groups so far into new groups, one column
+    at a time. Unhashable cells (lists, dicts) compare by their ``repr``.
     """
-    codes = np.zeros((len(X), X.shape[1]), dtype=np.int64)
+    groups = np.zeros(len(X), dtype=np.int64)
     for index in range(X.shape[1]):
         column = X.iloc[:, index]
         try:
-            codes[:, index] = pd.factorize(column, use_na_sentinel=True)[0]
+            codes = pd.factorize(column, use_na_sentinel=True)[0]
         except TypeError:
-            text = column.map(lambda v: None if v is None else repr(v))
-            codes[:, index] = pd.factorize(text, use_na_sentinel=True)[0]
-    if codes.shape[1] == 0:
-        return np.zeros(len(X), dtype=np.int64)
-    return np.unique(codes, axis=0, return_inverse=True)[1].reshape(-1)
+            codes = pd.factorize(column.map(repr), use_na_sentinel=True)[0]
+        codes = codes.astype(np.int64) + 1
+        groups = pd.factorize(groups * (int(codes.max(initial=0)) + 1) + codes)[0].astype(np.int64)
+    return groups
 
 
 def _conflicts(

@@ -16,11 +16,11 @@ __all__ = ["ISSUE_COLUMNS", "find_label_noise", "issue_table"]
 #: Columns of the per-row issue table, in order.
 ISSUE_COLUMNS = ("row", "given_label", "suggested_label", "label_quality", "is_issue")
 
-_FILTER_BY = "prune_by_noise_rate"
-_SCORE = "self_confidence"
 METHOD = (
-    f"cleanlab confident learning: rows flagged by filter_by={_FILTER_BY!r}, ranked by "
-    f"{_SCORE!r} label quality; noise rate = off-diagonal share of the calibrated confident joint"
+    "cleanlab confident learning: the number of wrong labels is the count of cleanlab's "
+    "prune_by_noise_rate filter (Datalab's default); the rows flagged are that many rows with "
+    "the lowest posterior probability of their given label under the class-conditional noise "
+    "matrix cleanlab estimates"
 )
 
 
@@ -47,11 +47,28 @@ def find_label_noise(
     noise : LabelNoise
     issues : DataFrame of shape (n_oof_rows, 5)
         Columns ``row`` (int), ``given_label`` and ``suggested_label`` (str),
-        ``label_quality`` (float in [0, 1]) and ``is_issue`` (bool), in row order.
+        ``label_quality`` (float in [0, 1], see Notes) and ``is_issue`` (bool), in row
+        order. The suggestion is the likeliest true class, for a flagged row the likeliest
+        other than its given one.
+
+    Notes
+    -----
+    How many labels are wrong comes from cleanlab's confident learning: the number of
+    rows its default filter (``prune_by_noise_rate``, also Datalab's) flags. Which rows
+    are flagged differs from that filter: the rows whose given label ``s`` has the lowest
+    posterior probability of being their true class,
+
+    ``P(y = s | x, s) = T[s, s] p(s | x) / sum_j T[s, j] p(j | x)``,
+
+    where ``p`` are the out-of-fold probabilities and ``T[s, j] = P(label s | true j)`` is
+    the noise matrix cleanlab estimates from the confident joint. That probability is the
+    ``label_quality``. It ranks all rows together, where the filter takes a quota from each
+    pair of classes; the quotas are unreliable for small classes, while ``T`` still
+    discounts classes that are rarely mislabelled. On ``benchmarks/label_noise.py`` this
+    finds injected flips with a higher F1 than Datalab on most real datasets.
     """
-    from cleanlab.count import compute_confident_joint
+    from cleanlab.count import estimate_py_and_noise_matrices_from_probabilities
     from cleanlab.filter import find_label_issues
-    from cleanlab.rank import get_label_quality_scores
 
     labels, proba = oof.labels, oof.proba
     n, k = proba.shape
@@ -61,21 +78,31 @@ def find_label_noise(
     with warnings.catch_warnings():
         # cleanlab warns about small classes; they are reported in the result instead.
         warnings.simplefilter("ignore")
-        joint = compute_confident_joint(labels, proba, calibrate=True)
-        is_issue = find_label_issues(
-            labels, proba, filter_by=_FILTER_BY, confident_joint=joint, n_jobs=1
-        )
-        quality = get_label_quality_scores(labels, proba, method=_SCORE)
+        _, noise_matrix, _, joint = estimate_py_and_noise_matrices_from_probabilities(labels, proba)
+        n_issues = int(find_label_issues(labels, proba, confident_joint=joint, n_jobs=1).sum())
+    # posterior[i, j] = P(true j | x_i, given s_i); the model's own
+    # probabilities when the noise matrix rules out every class.
+    weighted = noise_matrix[labels] * proba
+    total = weighted.sum(axis=1, keepdims=True)
+    posterior = np.where(total > 0, weighted / np.where(total > 0, total, 1.0), proba)
+    quality = posterior[np.arange(n), labels]
+    is_issue = np.zeros(n, dtype=bool)
+    is_issue[np.argsort(quality, kind="stable")[:n_issues]] = True
+    # A flagged row's suggestion is the likeliest true class other than its given one.
+    others = np.where(np.arange(k) == labels[:, None], -np.inf, posterior)
+    suggested = np.where(is_issue, others.argmax(axis=1), posterior.argmax(axis=1))
     classes = np.asarray(oof.classes, dtype=object)
-    issues = issue_table(rows, classes[labels], classes[proba.argmax(axis=1)], quality, is_issue)
+    issues = issue_table(rows, classes[labels], classes[suggested], quality, is_issue)
+    matrix = np.zeros((k, k), dtype=np.int64)
+    np.add.at(matrix, (labels, np.where(is_issue, suggested, labels)), 1)
     worst = issues[issues["is_issue"]].sort_values("label_quality", kind="stable")
     noise = LabelNoise(
         n_rows=n,
-        n_issues=int(is_issue.sum()),
-        noise_rate=float(1.0 - np.trace(joint) / joint.sum()),
+        n_issues=n_issues,
+        noise_rate=n_issues / n,
         classes=oof.classes,
-        joint_counts=tuple(tuple(round(float(v), 2) for v in line) for line in joint),
-        per_class=_per_class(oof, joint, labels, is_issue),
+        noise_matrix=tuple(tuple(int(v) for v in line) for line in matrix),
+        per_class=_per_class(oof, matrix),
         worst=tuple(
             LabelIssue(
                 int(r.row), str(r.given_label), str(r.suggested_label), float(r.label_quality)
@@ -109,22 +136,17 @@ def issue_table(
     )
 
 
-def _per_class(
-    oof: OutOfFold, joint: np.ndarray, labels: np.ndarray, is_issue: np.ndarray
-) -> tuple[ClassNoise, ...]:
-    k = len(oof.classes)
-    n_rows = np.bincount(labels, minlength=k)
-    n_issues = np.bincount(labels[is_issue], minlength=k)
-    off_diagonal = joint - np.diag(np.diag(joint))
+def _per_class(oof: OutOfFold, matrix: np.ndarray) -> tuple[ClassNoise, ...]:
+    off_diagonal = matrix - np.diag(np.diag(matrix))
     small = set(oof.small_classes)
     return tuple(
         ClassNoise(
             label=label,
-            n_rows=int(n_rows[i]),
-            n_issues=int(n_issues[i]),
-            noise_rate=float(off_diagonal[i].sum() / n_rows[i]),
+            n_rows=int(matrix[i].sum()),
+            n_issues=int(off_diagonal[i].sum()),
+            noise_rate=float(off_diagonal[i].sum() / matrix[i].sum()),
             likely_true_label=(
-                oof.classes[int(off_diagonal[i].argmax())] if off_diagonal[i].sum() > 0 else None
+                oof.classes[int(off_diagonal[i].argmax())] if off_diagonal[i].any() else None
             ),
             small=label in small,
         )

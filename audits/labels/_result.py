@@ -50,10 +50,9 @@ class ClassNoise:
     n_issues : int
         Of those, rows flagged as label issues.
     noise_rate : float
-        Estimated share of those rows whose true class is another one.
+        ``n_issues / n_rows``: estimated share of those rows whose true class is another.
     likely_true_label : str or None
-        The class these rows most often really belong to when mislabelled; None when
-        no row given this label is estimated to be mislabelled.
+        The class most often suggested for its flagged rows; None when none is flagged.
     small : bool
         True when the class has fewer rows than folds: some folds were trained
         without it, so its estimates are unreliable.
@@ -78,13 +77,14 @@ class LabelNoise:
     n_issues : int
         Rows flagged as label issues.
     noise_rate : float
-        Estimated share of audited rows whose given label is not their true class
-        (off-diagonal mass of cleanlab's calibrated confident joint).
+        ``n_issues / n_rows``: estimated share of audited rows whose given label is not
+        their true class (cleanlab's confident-learning count).
     classes : tuple of str
-        Class names; the order of ``joint_counts``.
-    joint_counts : tuple of tuple of float, shape (n_classes, n_classes)
-        ``joint_counts[i][j]``: estimated number of rows given class ``i`` whose true
-        class is ``j``; the rows sum to the class counts, the whole to ``n_rows``.
+        Class names; the order of ``noise_matrix``.
+    noise_matrix : tuple of tuple of int, shape (n_classes, n_classes)
+        ``noise_matrix[i][j]``: rows given class ``i`` estimated to be of class ``j``
+        (flagged rows counted at their suggested class, the others on the diagonal);
+        row ``i`` sums to the rows given ``i``, the off-diagonal to ``n_issues``.
     per_class : tuple of ClassNoise
         One per class, in ``classes`` order.
     worst : tuple of LabelIssue
@@ -100,7 +100,7 @@ class LabelNoise:
     n_issues: int
     noise_rate: float
     classes: tuple[str, ...]
-    joint_counts: tuple[tuple[float, ...], ...]
+    noise_matrix: tuple[tuple[int, ...], ...]
     per_class: tuple[ClassNoise, ...]
     worst: tuple[LabelIssue, ...]
     model: str
@@ -192,11 +192,11 @@ class Labelling:
         labelled = self.n_rows - self.n_missing
         missing_reference = self.missing_reference_classes
         return {
-            "empty_label_count": float(self.n_empty),
+            "n_empty_labels": float(self.n_empty),
             "conflicting_label_share": self.n_conflicting_rows / labelled if labelled else None,
             "target_looks_like_id": float(self.target_looks_like_id),
             "target_looks_continuous": float(self.target_looks_continuous),
-            "missing_reference_classes": (
+            "n_missing_reference_classes": (
                 None if missing_reference is None else float(len(missing_reference))
             ),
         }

@@ -9,6 +9,8 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 __all__ = [
@@ -19,8 +21,10 @@ __all__ = [
     "fmt_pct",
     "fmt_ratio",
     "fmt_seconds",
+    "fmt_time",
     "fmt_value",
     "humanize",
+    "interval_text",
     "is_number",
     "markdown_escape",
     "shorten",
@@ -141,7 +145,30 @@ def humanize(key: str) -> str:
 
 
 def markdown_escape(text: Any) -> str:
-    """Escape data-derived text for Markdown: punctuation backslashed, HTML characters as entities."""
+    """Escape data-derived text for Markdown: punctuation backslashed, ``&<>`` as entities."""
     text = " ".join(str(text).split())
     text = _MD_SPECIAL.sub(r"\\\1", text)
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def interval_text(low: Any, high: Any, level: Any, fmt: Callable[[Any], str] = fmt_count) -> str:
+    """``"90%: 90k-260k"``; an open upper end (None) reads ``"90k or more"``."""
+    prefix = f"{fmt_pct(level).replace('.0%', '%')}: " if is_number(level) else ""
+    if not is_number(low):
+        return ""
+    if not is_number(high):
+        return f"{prefix}{fmt(low)} or more"
+    return f"{prefix}{fmt(low)}\u2013{fmt(high)}"
+
+
+def fmt_time(value: Any) -> str:
+    """An ISO 8601 timestamp as ``2025-01-06 06:01 UTC`` (other text is returned as is)."""
+    if not value:
+        return DASH
+    try:
+        moment = datetime.fromisoformat(str(value))
+    except ValueError:
+        return str(value)
+    if moment.tzinfo is not None:
+        return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+    return moment.strftime("%Y-%m-%d %H:%M:%S")

@@ -8,9 +8,9 @@ Layout of ``out_dir``::
     runs/<run id>/report.html
     runs/<run id>/results.json
 
-Every file is written atomically; the read-append-write of ``history.parquet`` holds
-an advisory lock (``.history.lock``) where the platform has ``fcntl``, so runs writing
-to the same folder at once do not lose each other's rows.
+Every file is written atomically, and the whole update holds an advisory lock
+(``.history.lock``) where the platform has ``fcntl``, so runs writing to the same
+folder at once do not lose each other's history rows.
 """
 
 from __future__ import annotations
@@ -23,10 +23,10 @@ from typing import Any
 
 from audits import _atomic
 from audits.errors import InputError
-from audits.report._format import DASH, fmt_count, fmt_number, fmt_pct
+from audits.report._format import DASH, fmt_count, fmt_number, fmt_pct, fmt_time
 from audits.report._render import environment, render_html
-from audits.report._sections import history_section
-from audits.report._summary import run_id, summary_row
+from audits.report._run_sections import history_section
+from audits.report._summary import summary_row
 
 __all__ = ["HISTORY_FILE", "read_history", "write_report"]
 
@@ -79,10 +79,12 @@ def _write_history(path: Path, rows: list[dict[str, Any]]) -> None:
 
     columns = list(dict.fromkeys(k for row in rows for k in row))
     text = {"run_id", "time", "uri", "fingerprint"}
-    table = pa.table({
-        c: pa.array([row.get(c) for row in rows], pa.string() if c in text else pa.float64())
-        for c in columns
-    })
+    table = pa.table(
+        {
+            c: pa.array([row.get(c) for row in rows], pa.string() if c in text else pa.float64())
+            for c in columns
+        }
+    )
     _atomic.atomic_path(path, lambda tmp: pq.write_table(table, tmp))
 
 
@@ -92,7 +94,7 @@ def _index_html(history: list[dict[str, Any]]) -> str:
     runs = [
         {
             "href": f"runs/{r['run_id']}/report.html",
-            "time": r.get("time") or DASH,
+            "time": fmt_time(r.get("time")),
             "uri": r.get("uri") or DASH,
             "fingerprint": (r.get("fingerprint") or DASH)[:12],
             "values": [fmt(r.get(key)) for key, _, fmt in shown],
@@ -100,9 +102,14 @@ def _index_html(history: list[dict[str, Any]]) -> str:
         for r in newest_first
     ]
     trend = history_section(history)
-    return environment().get_template("index.html.j2").render(
-        runs=runs, headers=[title for _, title, _ in shown],
-        plots=trend.plots if trend else (),
+    return (
+        environment()
+        .get_template("index.html.j2")
+        .render(
+            runs=runs,
+            headers=[title for _, title, _ in shown],
+            plots=trend.plots if trend else (),
+        )
     )
 
 
@@ -131,12 +138,12 @@ def write_report(results: Mapping[str, Any], out_dir: str | os.PathLike[str]) ->
         history = [r for r in read_history(folder) if r.get("run_id") != row["run_id"]]
         history = sorted([*history, row], key=lambda r: str(r.get("time") or ""))
         _write_history(folder / HISTORY_FILE, history)
-    until_now = history[: history.index(row) + 1]
-    page = render_html(results, history=until_now)
-    run_folder = folder / "runs" / run_id(results)
-    _atomic.write_json(run_folder / "results.json", results)
-    _atomic.write_text(run_folder / "report.html", page)
-    _atomic.write_text(folder / "index.html", _index_html(history))
-    if len(until_now) == len(history):
-        _atomic.write_text(folder / "report.html", page)
+        until_now = history[: history.index(row) + 1]
+        page = render_html(results, history=until_now)
+        run_folder = folder / "runs" / row["run_id"]
+        _atomic.write_json(run_folder / "results.json", results)
+        _atomic.write_text(run_folder / "report.html", page)
+        _atomic.write_text(folder / "index.html", _index_html(history))
+        if len(until_now) == len(history):  # an older run written late keeps the latest page
+            _atomic.write_text(folder / "report.html", page)
     return folder / "report.html"

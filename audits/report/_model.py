@@ -8,12 +8,23 @@ many more there were, so the page stays small whatever the dataset.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from markupsafe import Markup
 
-__all__ = ["TABLE_ROWS", "Cell", "Section", "Table", "make_table", "num"]
+from audits.report._format import DASH, fmt_number, fmt_pct, is_number
+
+__all__ = [
+    "TABLE_ROWS",
+    "Cell",
+    "Section",
+    "Table",
+    "count_and_share",
+    "make_table",
+    "num",
+    "plus_minus",
+]
 
 TABLE_ROWS = 50
 
@@ -62,14 +73,17 @@ class Section:
     plots : tuple of Markup
         Inline SVG elements.
     tables : tuple of Table
+    notes : tuple of str
+        Fine print shown last (how it was computed, what was left out).
     """
 
     key: str
     title: str
     lines: tuple[str, ...] = ()
     facts: tuple[tuple[str, str], ...] = ()
-    plots: tuple[Markup, ...] = field(default=())
+    plots: tuple[Markup, ...] = ()
     tables: tuple[Table, ...] = ()
+    notes: tuple[str, ...] = ()
 
 
 def num(text: str) -> Cell:
@@ -101,3 +115,19 @@ def make_table(
         tuple(c if isinstance(c, Cell) else Cell(c) for c in row(r)) for r in records[:limit]
     )
     return Table(title, tuple(headers), rows, max(len(records) - limit, 0))
+
+
+def count_and_share(count: Any, total: Any) -> str:
+    """``"25 (4.2%)"``: a count and its share of ``total``."""
+    if not is_number(count):
+        return DASH
+    share = f" ({fmt_pct(count / total)})" if is_number(total) and total else ""
+    return f"{fmt_number(count)}{share}"
+
+
+def plus_minus(value: Any, spread: Any, *, signed: bool = False) -> str:
+    """``"0.711 \u00b1 0.016"`` (three decimals; ``signed`` shows a leading ``+``)."""
+    if not is_number(value):
+        return DASH
+    text = f"{value:+.3f}" if signed else f"{value:.3f}"
+    return f"{text} \u00b1 {spread:.3f}" if is_number(spread) else text

@@ -1,11 +1,12 @@
 """Plots as inline SVG: horizontal bar charts and line charts, drawn with matplotlib.
 
 matplotlib is imported lazily, and only through :class:`matplotlib.figure.Figure`
-(never ``pyplot``), so no global backend or figure registry is touched and plots can
-be drawn from worker threads. Text is kept as SVG ``<text>`` (``svg.fonttype='none'``),
-which matplotlib escapes; labels from the data also get their ``$`` escaped so that
-matplotlib does not parse them as mathtext. The result is bounded in size whatever
-the data: bar charts keep the largest ``max_bars`` bars and fold the rest into one.
+(never ``pyplot``), so no global backend or figure registry is touched; a lock keeps
+the style settings of plots drawn from several threads apart. Text is kept as SVG
+``<text>`` (``svg.fonttype='none'``), which matplotlib escapes; labels from the data
+also get their ``$`` escaped so that matplotlib does not parse them as mathtext. The
+result is bounded in size whatever the data: bar charts keep the largest
+``max_bars`` bars and fold the rest into one.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 import io
 import math
 import re
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -27,6 +29,7 @@ PALETTE = ("#2563eb", "#ea580c", "#16a34a", "#9333ea", "#0891b2", "#be123c", "#4
 _WIDE = (6.4, 3.4)
 _SMALL = (3.0, 1.7)
 _LABEL_WIDTH = 34
+_RC_LOCK = threading.Lock()  # rc_context changes process-wide settings: one plot at a time
 
 _STYLE = {
     "svg.fonttype": "none",
@@ -90,13 +93,12 @@ class Reference:
 
 def plot_text(text: Any, width: int = _LABEL_WIDTH) -> str:
     """Data-derived text made safe for matplotlib: shortened, ``$`` escaped (no mathtext)."""
-    return shorten(text, width).replace("\\", "\\\\").replace("$", r"\$")
+    return shorten(text, width).replace("$", r"\$")
 
 
 def _finite(*values: Any) -> bool:
     return all(
-        isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
-        for v in values
+        isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) for v in values
     )
 
 
@@ -106,7 +108,7 @@ def _svg(key: str, title: str, size: tuple[float, float], draw: Callable[[Any], 
     from matplotlib.figure import Figure
 
     buffer = io.StringIO()
-    with matplotlib.rc_context({**_STYLE, "svg.hashsalt": key}):
+    with _RC_LOCK, matplotlib.rc_context({**_STYLE, "svg.hashsalt": key}):
         figure = Figure(figsize=size, layout="constrained")
         draw(figure)
         figure.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
@@ -228,6 +230,8 @@ def line_chart(
     groups = list(dict.fromkeys(s.group or s.name for s in drawable))
 
     def draw(figure: Any) -> None:
+        from matplotlib.ticker import MaxNLocator
+
         ax = figure.add_subplot()
         for s in drawable:
             color = PALETTE[groups.index(s.group or s.name) % len(PALETTE)]
@@ -251,14 +255,26 @@ def line_chart(
             xs, ys, errs = zip(*points, strict=True)
             if s.style == "points":
                 ax.errorbar(
-                    xs, ys, yerr=errs if s.err is not None else None, fmt="o", color=color,
-                    markersize=3.5, capsize=2, elinewidth=0.8, label=label,
+                    xs,
+                    ys,
+                    yerr=errs if s.err is not None else None,
+                    fmt="o",
+                    color=color,
+                    markersize=3.5,
+                    capsize=2,
+                    elinewidth=0.8,
+                    label=label,
                 )
             else:
                 ax.plot(
-                    xs, ys, color=color, linewidth=1.6 if not small else 1.2,
+                    xs,
+                    ys,
+                    color=color,
+                    linewidth=1.6 if not small else 1.2,
                     linestyle="--" if s.style == "dashed" else "-",
-                    marker="o" if small else None, markersize=2.5, label=label,
+                    marker="o" if small else None,
+                    markersize=2.5,
+                    label=label,
                 )
         for ref in references:
             if not keep(ref.value, ref.value):
@@ -267,18 +283,34 @@ def line_chart(
             line(ref.value, color="#6b7280", linestyle=":", linewidth=1.0)
             if ref.axis == "x":
                 ax.annotate(
-                    plot_text(ref.label, 40), (ref.value, 1.0), xycoords=("data", "axes fraction"),
-                    rotation=90, ha="right", va="top", fontsize=7, color="#4b5563",
+                    plot_text(ref.label, 40),
+                    (ref.value, 1.0),
+                    xycoords=("data", "axes fraction"),
+                    rotation=90,
+                    ha="right",
+                    va="top",
+                    fontsize=7,
+                    color="#4b5563",
                 )
             else:
                 ax.annotate(
-                    plot_text(ref.label, 40), (0.01, ref.value), xycoords=("axes fraction", "data"),
-                    ha="left", va="bottom", fontsize=7, color="#4b5563",
+                    plot_text(ref.label, 40),
+                    (0.01, ref.value),
+                    xycoords=("axes fraction", "data"),
+                    ha="left",
+                    va="bottom",
+                    fontsize=7,
+                    color="#4b5563",
                 )
         if logx:
             ax.set_xscale("log")
         if logy:
             ax.set_yscale("log")
+        if small:
+            ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+            values = [y for s in drawable for y in s.y if _finite(y)]
+            if not logy and min(values) >= 0:  # trends of counts and rates start at zero
+                ax.set_ylim(0, max(values) * 1.15 or 1.0)
         ax.set_title(plot_text(title, 60 if small else 90))
         ax.set_xlabel(plot_text(xlabel, 60))
         ax.set_ylabel(plot_text(ylabel, 40))

@@ -16,15 +16,14 @@ from typing import Any
 
 from audits import _atomic
 from audits.errors import InputError
-from audits.report._format import DASH
-from audits.report._sections import (
-    TITLES,
-    build_section,
+from audits.report._format import DASH, fmt_time
+from audits.report._run_sections import (
     expectations_section,
     failed_table,
     history_section,
     run_section,
 )
+from audits.report._sections import TITLES, build_section
 from audits.report._summary import dig, verdict
 
 __all__ = ["render_file", "render_html"]
@@ -47,9 +46,7 @@ def environment() -> Any:
     )
 
 
-def render_html(
-    results: Mapping[str, Any], *, history: Sequence[Mapping[str, Any]] = ()
-) -> str:
+def render_html(results: Mapping[str, Any], *, history: Sequence[Mapping[str, Any]] = ()) -> str:
     """Render the audit page.
 
     Parameters
@@ -68,8 +65,10 @@ def render_html(
         A self-contained HTML document.
     """
     if not isinstance(results, Mapping):
-        raise InputError(f"`results` must be a dict read from results.json; got "
-                         f"{type(results).__name__}", reason="results")
+        raise InputError(
+            f"`results` must be a dict read from results.json; got {type(results).__name__}",
+            reason="results",
+        )
     present = [k for k, v in results.items() if k not in _NOT_SECTIONS and v is not None]
     ordered = [k for k in TITLES if k in present] + [k for k in present if k not in TITLES]
     sections = [build_section(k, results[k]) for k in ordered]
@@ -78,19 +77,21 @@ def render_html(
     if trend is not None:
         sections.append(trend)
     sections.append(run_section(results))
-    return environment().get_template("report.html.j2").render(
-        verdict=verdict(results),
-        failed=failed_table(results),
-        sections=sections,
-        uri=dig(results, "overview", "uri") or DASH,
-        target=dig(results, "overview", "target"),
-        finished=dig(results, "run", "finished") or dig(results, "run", "started") or DASH,
+    return (
+        environment()
+        .get_template("report.html.j2")
+        .render(
+            verdict=verdict(results),
+            failed=failed_table(results),
+            sections=sections,
+            uri=dig(results, "overview", "uri") or DASH,
+            target=dig(results, "overview", "target"),
+            finished=fmt_time(dig(results, "run", "finished") or dig(results, "run", "started")),
+        )
     )
 
 
-def render_file(
-    results_path: str | os.PathLike[str], out_path: str | os.PathLike[str]
-) -> Path:
+def render_file(results_path: str | os.PathLike[str], out_path: str | os.PathLike[str]) -> Path:
     """Re-render the page of a saved ``results.json`` to ``out_path`` (atomically).
 
     Raises
@@ -101,6 +102,7 @@ def render_file(
     try:
         results = json.loads(Path(results_path).read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
-        raise InputError(f"cannot read results file {results_path}: {exc}",
-                         reason="results") from None
+        raise InputError(
+            f"cannot read results file {results_path}: {exc}", reason="results"
+        ) from None
     return _atomic.write_text(out_path, render_html(results))

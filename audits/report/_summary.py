@@ -6,10 +6,11 @@ None or of an unexpected shape contributes nothing instead of failing.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from audits.report._format import (
@@ -19,6 +20,7 @@ from audits.report._format import (
     fmt_pct,
     fmt_ratio,
     fmt_value,
+    interval_text,
     is_number,
     markdown_escape,
 )
@@ -97,27 +99,41 @@ def threshold_text(threshold: Any) -> str:
 
 
 def run_id(results: Mapping[str, Any]) -> str:
-    """A path-safe id of the run: its UTC start time and the dataset fingerprint's first 8 characters.
+    """A path-safe id of the run: its start time and the first 8 characters of the fingerprint.
 
     The same results give the same id, so writing a run twice replaces it.
     """
     started = str(dig(results, "run", "started") or "")
     try:
-        stamp = datetime.fromisoformat(started).strftime("%Y%m%dT%H%M%S")
+        moment = datetime.fromisoformat(started)
     except ValueError:
         stamp = re.sub(r"[^0-9A-Za-z]", "", started)[:15] or "run"
+    else:
+        moment = moment.astimezone(UTC) if moment.tzinfo is not None else moment
+        stamp = moment.strftime("%Y%m%dT%H%M%S")
     fingerprint = re.sub(r"[^0-9A-Za-z]", "", str(dig(results, "overview", "fingerprint") or ""))
     return f"{stamp}-{fingerprint[:8]}" if fingerprint else stamp
 
 
 def _sufficiency_models(results: Mapping[str, Any]) -> list[tuple[str, Mapping[str, Any]]]:
     models = dig(results, "sufficiency", "models")
-    if isinstance(models, Mapping):
-        return [(str(k), v) for k, v in models.items() if isinstance(v, Mapping)]
-    if isinstance(models, list):
-        return [(str(m.get("model") or m.get("name") or i), m)
-                for i, m in enumerate(models) if isinstance(m, Mapping)]
-    return []
+    if not isinstance(models, Mapping):
+        return []
+    return [(str(k), v) for k, v in models.items() if isinstance(v, Mapping)]
+
+
+def _forecast_near(model: Mapping[str, Any], multiple: float) -> Mapping[str, Any] | None:
+    """The forecast point within 25% of ``multiple`` times the largest measured size."""
+    now = _number(model, "anchors", -1, "n")
+    points = [
+        p
+        for p in dig(model, "forecast") or []
+        if _number(p, "n") and _number(p, "score") is not None
+    ]
+    if not now or not points:
+        return None
+    best = min(points, key=lambda p: abs(math.log(p["n"] / (now * multiple))))
+    return best if abs(math.log(best["n"] / (now * multiple))) <= math.log(1.25) else None
 
 
 def summary_row(results: Mapping[str, Any]) -> dict[str, Any]:
@@ -128,8 +144,9 @@ def summary_row(results: Mapping[str, Any]) -> dict[str, Any]:
     dict
         ``run_id``, ``time`` (ISO string), ``uri``, ``fingerprint``, ``rows``, ``checks``,
         ``failing_checks``, and when computed ``label_noise_rate``, ``imbalance_ratio``,
-        ``drift_auc``, and per model ``score_<model>``, ``score_2x_<model>``,
-        ``rows_needed_<model>``.
+        ``drift_auc``, ``crossover_rows``, and per model ``score_<model>`` (at the largest
+        measured size), ``score_2x_<model>`` (forecast at twice that) and
+        ``rows_needed_<model>`` (for the target score).
     """
     all_outcomes = outcomes(results)
     row: dict[str, Any] = {
@@ -142,22 +159,14 @@ def summary_row(results: Mapping[str, Any]) -> dict[str, Any]:
         "failing_checks": float(sum(o.get("status") in FAILING for o in all_outcomes)),
         "label_noise_rate": _number(results, "labels", "noise", "noise_rate"),
         "imbalance_ratio": _number(results, "imbalance", "imbalance_ratio"),
-        "drift_auc": _number(results, "drift", "auc"),
+        "drift_auc": _number(results, "drift", "adversarial", "auc"),
+        "crossover_rows": _number(results, "sufficiency", "crossover", "n"),
     }
     for name, model in _sufficiency_models(results):
-        row[f"score_{name}"] = _number(model, "score")
-        row[f"score_2x_{name}"] = _forecast_at(model, 2.0)
-        row[f"rows_needed_{name}"] = _number(model, "rows_for_target")
+        row[f"score_{name}"] = _number(model, "anchors", -1, "score")
+        row[f"score_2x_{name}"] = _number(_forecast_near(model, 2.0), "score")
+        row[f"rows_needed_{name}"] = _number(results, "sufficiency", "rows_for_target", name, "n")
     return {k: v for k, v in row.items() if v is not None}
-
-
-def _forecast_at(model: Mapping[str, Any], multiple: float) -> float | None:
-    """The forecast score at ``multiple`` times the current size, if it was forecast."""
-    current = _number(model, "n_current")
-    for point in dig(model, "forecast") or []:
-        if current and _number(point, "n") == round(current * multiple):
-            return _number(point, "score")
-    return None
 
 
 @dataclass(frozen=True)
@@ -193,7 +202,8 @@ def _headline(results: Mapping[str, Any]) -> tuple[str, str]:
 
 
 def _dataset_line(results: Mapping[str, Any]) -> str | None:
-    rows, total = _number(results, "overview", "n_rows"), _number(results, "overview", "n_rows_total")
+    rows = _number(results, "overview", "n_rows")
+    total = _number(results, "overview", "n_rows_total")
     if rows is None:
         return None
     counts = dig(results, "overview", "class_counts")
@@ -226,25 +236,90 @@ def _imbalance_line(results: Mapping[str, Any]) -> str | None:
     return f"{text}; {advice}." if isinstance(advice, str) and advice else f"{text}."
 
 
-def _sufficiency_lines(results: Mapping[str, Any]) -> list[str]:
+def _model_lines(results: Mapping[str, Any]) -> list[str]:
     lines = []
     for name, model in _sufficiency_models(results):
-        score = _number(model, "score")
-        if score is None:
+        now = _number(model, "anchors", -1, "score")
+        if now is None:
             continue
-        text = f"{name.capitalize()} model: {fmt_number(score)} now"
-        at_2x = _forecast_at(model, 2.0)
+        text = f"{name.capitalize()} model: {fmt_number(now)} now"
+        at_2x = _forecast_near(model, 2.0)
         if at_2x is not None:
-            text += f", {fmt_number(at_2x)} at 2x data"
+            text += f", {fmt_number(at_2x['score'])} at 2x data"
         lines.append(text + ".")
     return lines
+
+
+def _cost_ratio(results: Mapping[str, Any], crossover: Mapping[str, Any], cost: str) -> str:
+    """``"9x"``: the challenger's cost over the incumbent's at the crossover size."""
+    values = []
+    for model in (crossover.get("challenger"), crossover.get("incumbent")):
+        curve = dig(results, "sufficiency", "models", str(model), "cost_curves", cost)
+        coef, exponent = _number(curve, "coef"), _number(curve, "exponent")
+        if coef is None or exponent is None or not is_number(crossover.get("n")):
+            return ""
+        values.append(coef * float(crossover["n"]) ** exponent)
+    return fmt_ratio(values[0] / values[1]) if values[1] > 0 else ""
+
+
+def _crossover_line(results: Mapping[str, Any]) -> str | None:
+    crossover = dig(results, "sufficiency", "crossover")
+    if not isinstance(crossover, Mapping):
+        return None
+    challenger = str(crossover.get("challenger", "")).capitalize()
+    incumbent = str(crossover.get("incumbent", ""))
+    status, level = crossover.get("status"), dig(results, "sufficiency", "level")
+    if status == "ahead":
+        return f"{challenger} model already scores better than the {incumbent} one."
+    if status != "forecast" or not is_number(crossover.get("n")):
+        horizon = fmt_count(crossover.get("horizon"))
+        return (
+            f"{challenger} model: does not catch up with the {incumbent} one within {horizon} rows."
+        )
+    interval = interval_text(crossover.get("low"), crossover.get("high"), level)
+    text = (
+        f"{challenger} model: needs about {fmt_count(crossover['n'])} rows"
+        f"{f' ({interval})' if interval else ''} to match the {incumbent} one"
+    )
+    fit, load = (_cost_ratio(results, crossover, c) for c in ("fit_seconds", "load_seconds"))
+    if fit and load:
+        text += f"; would take {fit} longer to train and {load} longer to load"
+    return text + "."
+
+
+def _target_line(results: Mapping[str, Any]) -> str | None:
+    targets = dig(results, "sufficiency", "rows_for_target")
+    if not isinstance(targets, Mapping) or not targets:
+        return None
+    level = dig(results, "sufficiency", "level")
+    parts, goal = [], None
+    for name, target in targets.items():
+        goal = dig(target, "target")
+        status = dig(target, "status")
+        if status == "reached":
+            parts.append(f"{name} already reaches it")
+        elif status == "forecast":
+            interval = interval_text(dig(target, "low"), dig(target, "high"), level)
+            parts.append(
+                f"{name} at about {fmt_count(dig(target, 'n'))} rows"
+                f"{f' ({interval})' if interval else ''}"
+            )
+        else:
+            parts.append(f"{name} levels off below it")
+    return f"Target {fmt_number(goal)}: {'; '.join(parts)}."
 
 
 def verdict(results: Mapping[str, Any]) -> Verdict:
     """Compose the verdict from whatever sections ``results`` holds."""
     status, headline = _headline(results)
-    lines = [_dataset_line(results), _labels_line(results), _imbalance_line(results)]
-    lines.extend(_sufficiency_lines(results))
+    lines = [
+        _dataset_line(results),
+        _labels_line(results),
+        _imbalance_line(results),
+        *_model_lines(results),
+        _crossover_line(results),
+        _target_line(results),
+    ]
     return Verdict(status, headline, tuple(line for line in lines if line))
 
 
@@ -255,20 +330,37 @@ def summary_markdown(results: Mapping[str, Any]) -> str:
     """
     found = verdict(results)
     uri = dig(results, "overview", "uri")
-    parts = [f"# Data audit: {markdown_escape(uri) if uri else 'dataset'}", "",
-             f"**{markdown_escape(found.headline)}**", ""]
+    parts = [
+        f"# Data audit: {markdown_escape(uri) if uri else 'dataset'}",
+        "",
+        f"**{markdown_escape(found.headline)}**",
+        "",
+    ]
     parts.extend(f"- {markdown_escape(line)}" for line in found.lines)
     bad = failing(results)
     if bad:
-        parts += ["", "## Failed checks", "", "| Suite | Check | Column | Observed | Expected |",
-                  "| --- | --- | --- | --- | --- |"]
+        parts += [
+            "",
+            "## Failed checks",
+            "",
+            "| Suite | Check | Column | Observed | Expected |",
+            "| --- | --- | --- | --- | --- |",
+        ]
         parts.extend(
-            "| " + " | ".join(markdown_escape(cell) for cell in (
-                o.get("suite") or DASH, check_name(o), o.get("column") or DASH,
-                fmt_value(o.get("observed")) if o.get("status") != "error"
-                else f"error: {o.get('detail') or ''}",
-                threshold_text(o.get("threshold")),
-            )) + " |"
+            "| "
+            + " | ".join(
+                markdown_escape(cell)
+                for cell in (
+                    o.get("suite") or DASH,
+                    check_name(o),
+                    o.get("column") or DASH,
+                    fmt_value(o.get("observed"))
+                    if o.get("status") != "error"
+                    else f"error: {o.get('detail') or ''}",
+                    threshold_text(o.get("threshold")),
+                )
+            )
+            + " |"
             for o in bad
         )
     return "\n".join(parts) + "\n"

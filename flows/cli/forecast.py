@@ -1,0 +1,111 @@
+"""``audits forecast PATH --target COL``: how much more data would each model need?
+
+Runs the sufficiency forecast (:func:`audits.sufficiency.assess`) directly, without
+Prefect, and prints a readable summary or, with ``--json``, one JSON object.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+from typing import Any
+
+from audits.errors import ConfigError
+
+__all__ = ["add_parser", "run"]
+
+
+def add_parser(subparsers: Any) -> None:
+    """Register ``forecast``."""
+    parser = subparsers.add_parser(
+        "forecast",
+        help="forecast how much more data a deep and a classical model would need",
+        description="Measure learning curves of a classical and a deep model on a Parquet "
+        "dataset, extrapolate them with calibrated 90%% intervals, and report the score "
+        "at larger sizes, the rows needed for a target score, the size at which the deep "
+        "model overtakes the classical one, and the training and serving costs.",
+    )
+    parser.add_argument("path", help="Parquet file, folder of Parquet files, or URI")
+    parser.add_argument("--target", required=True, help="label column")
+    parser.add_argument(
+        "--at",
+        metavar="N1,N2,...",
+        help="training sizes to forecast at (default: 1, 2, 5 and 10 times the rows)",
+    )
+    parser.add_argument("--target-score", metavar="S", help="score to reach, e.g. 0.9")
+    parser.add_argument(
+        "--metric",
+        default="accuracy",
+        help="accuracy, balanced_accuracy, macro_f1, roc_auc or log_loss "
+        "(default: %(default)s)",
+    )
+    parser.add_argument(
+        "--budget-seconds",
+        metavar="B",
+        help="wall-time budget; larger anchors are skipped when they would not fit",
+    )
+    parser.add_argument(
+        "--models",
+        default="classical,deep",
+        metavar="A,B",
+        help="models to compare; the second is the challenger (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--sample", metavar="N", help="read a uniform random sample of N rows first"
+    )
+    parser.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.set_defaults(func=run)
+
+
+def _number(name: str, text: str | None, kind: type) -> Any:
+    if text is None:
+        return None
+    try:
+        value = kind(text)
+    except ValueError:
+        raise ConfigError(
+            f"`{name}` must be a {kind.__name__}; got {text!r}", reason=name.strip("-")
+        ) from None
+    if kind is float and not math.isfinite(value):
+        raise ConfigError(f"`{name}` must be finite; got {text!r}", reason=name.strip("-"))
+    return value
+
+
+def _sizes(text: str | None) -> tuple[int, ...] | None:
+    if text is None:
+        return None
+    parts = [p.strip().replace("_", "") for p in text.split(",") if p.strip()]
+    try:
+        return tuple(int(float(p)) if "e" in p.lower() else int(p) for p in parts)
+    except ValueError:
+        raise ConfigError(
+            f"`--at` must be comma-separated row counts like 10000,100000; got {text!r}",
+            reason="at",
+        ) from None
+
+
+def run(args: argparse.Namespace) -> int:
+    """Read the dataset, run the forecast, print it; return the exit code."""
+    from audits.io import read_dataset
+    from audits.sufficiency import assess, render_text
+
+    sample = _number("--sample", args.sample, int)
+    dataset = read_dataset(args.path, target=args.target, sample=sample, seed=args.seed)
+    labelled = dataset.y.notna().to_numpy()
+    result = assess(
+        dataset.X.loc[labelled],
+        dataset.y.loc[labelled],
+        models=tuple(m.strip() for m in args.models.split(",") if m.strip()),
+        metric=args.metric,
+        at=_sizes(args.at),
+        target_score=_number("--target-score", args.target_score, float),
+        budget_seconds=_number("--budget-seconds", args.budget_seconds, float),
+        random_state=args.seed,
+    )
+    if args.json:
+        print(json.dumps(result.to_json_dict(), allow_nan=False))
+    else:
+        print(render_text(result))
+    return 0

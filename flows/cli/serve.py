@@ -1,0 +1,79 @@
+"""``audits serve --config FILE``: serve one scheduled deployment per dataset of a config."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from typing import Any
+
+from audits.config import load_config
+from flows.runners import RUNNERS
+
+__all__ = ["add_parser", "execute"]
+
+_NO_SERVER = (
+    "audits: warning: PREFECT_API_URL is not set, so runs go to a temporary server that "
+    "disappears when this command stops; for real schedules run `prefect server start` and "
+    "export PREFECT_API_URL=http://127.0.0.1:4200/api"
+)
+
+
+def add_parser(subparsers: Any) -> None:
+    """Register ``serve``."""
+    parser = subparsers.add_parser(
+        "serve", help="serve scheduled audits of the datasets of a config file",
+        description="Build one deployment per dataset of the config (audit-dataset/NAME, with "
+        "its schedule and timezone) plus audit-many/STEM for all of them, and serve them from "
+        "this process until interrupted. Needs a Prefect server: `prefect server start`, then "
+        "PREFECT_API_URL=http://127.0.0.1:4200/api.",
+    )
+    parser.add_argument("--config", required=True, metavar="FILE",
+                        help="datasets config (.toml, .yaml or .yml)")
+    parser.add_argument("--only", action="append", metavar="NAME",
+                        help="serve only this dataset (repeatable)")
+    parser.add_argument("--runner", choices=RUNNERS, default="threads",
+                        help="task runner of the flow runs (default: %(default)s)")
+    parser.add_argument("--dask-address", metavar="ADDR",
+                        help="scheduler of an existing Dask cluster, e.g. tcp://10.0.0.5:8786 "
+                        "(implies --runner dask; default: a temporary local cluster per run)")
+    parser.add_argument("--limit", type=int, metavar="N",
+                        help="at most N flow runs at the same time")
+    parser.add_argument("--dry-run", action="store_true",
+                        help="check the config and list the deployments without serving")
+    parser.set_defaults(func=execute)
+
+
+def execute(args: argparse.Namespace) -> int:
+    """Load the config, list its deployments, then serve them until interrupted."""
+    config = load_config(args.config)
+    from flows.deployments import build_deployments, make_runner
+    from flows.runners import make_task_runner
+
+    runner = "dask" if args.dask_address else args.runner
+    task_runner = None if runner == "threads" else make_task_runner(
+        runner, dask_address=args.dask_address
+    )
+    for deployment in build_deployments(config, task_runner=task_runner, only=args.only):
+        schedules = [s.schedule for s in deployment.schedules or []]
+        when = "; ".join(_describe(s) for s in schedules) or "on demand"
+        print(f"{deployment.flow_name}/{deployment.name}: {when}", file=sys.stderr)
+    if args.dry_run:
+        return 0
+    from prefect.settings import PREFECT_API_URL
+
+    if not PREFECT_API_URL.value():
+        print(_NO_SERVER, file=sys.stderr)
+    served = make_runner(config, task_runner=task_runner, only=args.only, limit=args.limit)
+    try:
+        asyncio.run(served.start())
+    except KeyboardInterrupt:
+        print("audits: stopped serving; schedules paused", file=sys.stderr)
+    return 0
+
+
+def _describe(schedule: Any) -> str:
+    cron = getattr(schedule, "cron", None)
+    if cron is not None:
+        return f"cron {cron!r} ({schedule.timezone})"
+    return f"every {schedule.interval.total_seconds():g} s ({schedule.timezone or 'UTC'})"
