@@ -15,11 +15,11 @@ from collections.abc import Sequence
 
 import flows  # noqa: F401 - sets the analytics-off defaults before prefect is imported
 from audits.errors import AuditError
-from flows.cli import demo, run
+from flows.cli import demo, render, run
 
 __all__ = ["main"]
 
-COMMANDS = (run, demo)
+COMMANDS = (run, demo, render)
 EXIT_INTERNAL = 3
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -51,8 +53,20 @@ def test_bad_input_exit_2_one_line(tmp_path, good, capsys, make, target, message
 
 
 def test_help_on_every_command(capsys):
-    for argv in (["--help"], ["run", "--help"], ["demo", "--help"]):
+    for argv in (["--help"], ["run", "--help"], ["demo", "--help"], ["render", "--help"]):
         with pytest.raises(SystemExit) as exited:
             main(argv)
         assert exited.value.code == 0
         assert "usage: audits" in capsys.readouterr().out
+
+
+def test_render_rebuilds_the_report_from_results_alone(tmp_path, capsys):
+    source = Path(__file__).parents[1] / "data" / "report_results.json"
+    copy = tmp_path / "old" / "results.json"
+    copy.parent.mkdir()
+    copy.write_text(source.read_text())
+    assert main(["render", str(copy)]) == 0
+    page = (tmp_path / "old" / "report.html").read_text()
+    assert "Dataset overview" in page
+    assert main(["render", str(tmp_path / "missing.json")]) == 2
+    assert "cannot read results file" in capsys.readouterr().err
