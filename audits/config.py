@@ -47,8 +47,14 @@ from pydantic import (
 
 from audits.errors import ConfigError
 
-__all__ = ["AuditsConfig", "DatasetConfig", "DatasetOptions", "Schedule", "load_config",
-           "parse_config"]
+__all__ = [
+    "AuditsConfig",
+    "DatasetConfig",
+    "DatasetOptions",
+    "Schedule",
+    "load_config",
+    "parse_config",
+]
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 _CRON_ALIASES = frozenset(
@@ -206,21 +212,23 @@ class DatasetConfig(DatasetOptions):
         Parquet file, folder or URI. Relative paths are relative to the config file.
     target : str
     out_dir : str
-        Folder of this dataset's ``results.json`` and report; ``<out_dir of the
-        config>/<name>`` by default.
+        Folder of this dataset's ``results.json`` and report; in a config file,
+        ``<out_dir of the config>/<name>`` unless set.
     """
 
     name: str
     path: str = Field(min_length=1)
     target: str = Field(min_length=1)
-    out_dir: str | None = Field(default=None, min_length=1)
+    out_dir: str = Field(min_length=1)
 
     @field_validator("name")
     @classmethod
     def _valid_name(cls, value: str) -> str:
         if not _NAME.match(value):
-            raise ValueError("must be 1-64 letters, digits, '_', '.' or '-', not starting "
-                             "with a punctuation mark")
+            raise ValueError(
+                "must be 1-64 letters, digits, '_', '.' or '-', not starting "
+                "with a punctuation mark"
+            )
         return value
 
     def flow_parameters(self) -> dict[str, Any]:
@@ -273,10 +281,11 @@ class AuditsConfig(_Frozen):
                 if value in first and attribute == "name":
                     raise ValueError(f"dataset names must be unique; {value!r} is used twice")
                 if value in first:
-                    raise ValueError(f"datasets {first[value]!r} and {dataset.name!r} have "
-                                     f"the same out_dir {value!r}; each needs its own")
-                if value is not None:
-                    first[value] = dataset.name
+                    raise ValueError(
+                        f"datasets {first[value]!r} and {dataset.name!r} have "
+                        f"the same out_dir {value!r}; each needs its own"
+                    )
+                first[value] = dataset.name
         return self
 
     def dataset(self, name: str) -> DatasetConfig:
@@ -291,8 +300,10 @@ class AuditsConfig(_Frozen):
             if dataset.name == name:
                 return dataset
         names = ", ".join(repr(d.name) for d in self.datasets)
-        raise ConfigError(f"no dataset named {name!r} in the config; datasets are: {names}",
-                          reason="unknown_dataset")
+        raise ConfigError(
+            f"no dataset named {name!r} in the config; datasets are: {names}",
+            reason="unknown_dataset",
+        )
 
 
 def load_config(path: str | os.PathLike[str]) -> AuditsConfig:
@@ -318,15 +329,17 @@ def load_config(path: str | os.PathLike[str]) -> AuditsConfig:
     file = Path(path)
     suffix = file.suffix.lower()
     if suffix not in (".toml", ".yaml", ".yml"):
-        raise ConfigError(f"config file must end in .toml, .yaml or .yml; got {file}",
-                          reason="config_format")
+        raise ConfigError(
+            f"config file must end in .toml, .yaml or .yml; got {file}", reason="config_format"
+        )
     try:
         text = file.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise ConfigError(f"config file not found: {file}", reason="config_missing") from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"cannot read config file {file}: {exc}",
-                          reason="config_unreadable") from None
+        raise ConfigError(
+            f"cannot read config file {file}: {exc}", reason="config_unreadable"
+        ) from None
     data = _parse_toml(text, file) if suffix == ".toml" else _parse_yaml(text, file)
     return parse_config(data, base_dir=file.resolve().parent, source=str(file))
 
@@ -342,16 +355,18 @@ def _parse_yaml(text: str, file: Path) -> Any:
     try:
         import yaml
     except ImportError:
-        raise ConfigError(f"reading {file} needs PyYAML: pip install pyyaml",
-                          reason="config_format") from None
+        raise ConfigError(
+            f"reading {file} needs PyYAML: pip install pyyaml", reason="config_format"
+        ) from None
     try:
         return yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
         problem = getattr(exc, "problem", None) or type(exc).__name__
-        raise ConfigError(f"{file} is not valid YAML: {problem}{where}",
-                          reason="config_syntax") from None
+        raise ConfigError(
+            f"{file} is not valid YAML: {problem}{where}", reason="config_syntax"
+        ) from None
 
 
 def parse_config(
@@ -373,16 +388,18 @@ def parse_config(
     """
     where = f"{source}: " if source else ""
     if not isinstance(data, dict):
-        raise ConfigError(f"{where}the config must be a table/mapping with a `datasets` list; "
-                          f"got {type(data).__name__}", reason="config_shape")
+        raise ConfigError(
+            f"{where}the config must be a table/mapping with a `datasets` list; "
+            f"got {type(data).__name__}",
+            reason="config_shape",
+        )
     if "source" in data:
         raise ConfigError(f"{where}unknown key `source`", reason="config_invalid")
     defaults = data.get("defaults") or {}
     try:
         DatasetOptions.model_validate(defaults)
     except ValidationError as exc:
-        raise ConfigError(where + _describe(exc, ("defaults",)),
-                          reason="config_invalid") from None
+        raise ConfigError(where + _describe(exc, ("defaults",)), reason="config_invalid") from None
     base = Path(base_dir).absolute()
     raw = {**data, "source": source}
     out_dir = raw["out_dir"] = _local(data.get("out_dir", "audit-out"), base)
@@ -459,8 +476,7 @@ def _resolve(item: Any, base: Path, out_dir: Any) -> Any:
     """Paths of one raw dataset entry made absolute; its own output folder filled in."""
     if not isinstance(item, dict):
         return item
-    resolved = {key: _local(item[key], base) if key in _PATH_KEYS else item[key]
-                for key in item}
+    resolved = {key: _local(item[key], base) if key in _PATH_KEYS else item[key] for key in item}
     name = item.get("name")
     if "out_dir" not in item and isinstance(name, str) and isinstance(out_dir, str):
         resolved["out_dir"] = os.path.join(out_dir, name)

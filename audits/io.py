@@ -256,7 +256,7 @@ def read_dataset(
             table = _sample_table(dataset, read, sample, info.n_rows, seed)
         else:
             table = dataset.to_table(columns=read)
-        frame = table.to_pandas()
+        frame = _decimals_as_floats(table).to_pandas()
     except (pa.ArrowInvalid, OSError) as exc:
         raise InputError(f"cannot read {uri}: {_first_line(exc)}", reason="corrupt") from None
     for name in frame.columns:
@@ -266,6 +266,14 @@ def read_dataset(
     return Dataset(
         frame=frame, target=target, info=info, sampled=sample is not None and sample < info.n_rows
     )
+
+
+def _decimals_as_floats(table: pa.Table) -> pa.Table:
+    """Cast decimal columns to float64 (pandas would load them as Python objects)."""
+    for index, field in enumerate(table.schema):
+        if pa.types.is_decimal(field.type):
+            table = table.set_column(index, field.name, table.column(index).cast(pa.float64()))
+    return table
 
 
 def _shortlist(names: tuple[str, ...] | list[str], limit: int = 12) -> str:

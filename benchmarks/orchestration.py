@@ -2,12 +2,13 @@
 
 Usage::
 
-    python benchmarks/orchestration.py [--repeats 3] [--datasets DIR]
+    python benchmarks/orchestration.py [--repeats 3] [--sample 5000] [--datasets DIR]
 
 Datasets: four mid-size ones of ``../shared/datasets`` (target from its
 ``catalog.json``) when that folder exists, else the bundled sample four times with
-different seeds. Each mode runs the same config ``--repeats`` times after one
-warm-up run (imports, suite loading); the table gives the median, min and max
+different seeds; each is audited on a sample of ``--sample`` rows. Each mode runs
+the same config ``--repeats`` times after one warm-up run (imports, suite
+loading); the table gives the median, min and max
 wall seconds and checks that every mode wrote the same ``results.json`` (run
 timings aside). Runs go to ``PREFECT_API_URL`` when set, else to a temporary
 Prefect server started for the benchmark (Dask worker processes report to it).
@@ -31,13 +32,21 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-for _name, _value in {"DO_NOT_TRACK": "1", "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-                      "GX_ANALYTICS_ENABLED": "False", "PREFECT_LOGGING_LEVEL": "WARNING"}.items():
+for _name, _value in {
+    "DO_NOT_TRACK": "1",
+    "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+    "GX_ANALYTICS_ENABLED": "False",
+    "PREFECT_LOGGING_LEVEL": "WARNING",
+}.items():
     os.environ.setdefault(_name, _value)
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "datasets"
-PICKED = ("ggplot2__diamonds.parquet", "carData__MplsStops.parquet",
-          "mlmRev__Chem97.parquet", "sampleSelection__nlswork.parquet")
+PICKED = (
+    "ggplot2__diamonds.parquet",
+    "carData__MplsStops.parquet",
+    "mlmRev__Chem97.parquet",
+    "sampleSelection__nlswork.parquet",
+)
 
 
 def _datasets(folder: Path) -> list[tuple[str, str, str, int | None]]:
@@ -45,18 +54,32 @@ def _datasets(folder: Path) -> list[tuple[str, str, str, int | None]]:
     catalog = folder / "catalog.json"
     if catalog.is_file():
         targets = {e["file"]: e["target"] for e in json.loads(catalog.read_text())["datasets"]}
-        return [(file.split("__")[1].removesuffix(".parquet").lower(), str(folder / file),
-                 targets[file], 0) for file in PICKED]
+        return [
+            (
+                file.split("__")[1].removesuffix(".parquet").lower(),
+                str(folder / file),
+                targets[file],
+                0,
+            )
+            for file in PICKED
+        ]
     from audits.data import SAMPLE_TARGET, sample_path
 
     return [(f"credit-{seed}", str(sample_path()), SAMPLE_TARGET, seed) for seed in range(4)]
 
 
-def _write_config(folder: Path, datasets: list[tuple[str, str, str, int | None]]) -> Path:
-    lines = ['out_dir = "out"']
+def _write_config(
+    folder: Path, datasets: list[tuple[str, str, str, int | None]], sample: int
+) -> Path:
+    lines = ['out_dir = "out"', "[defaults]", f"sample = {sample}"]
     for name, path, target, seed in datasets:
-        lines += ["[[datasets]]", f"name = {json.dumps(name)}", f"path = {json.dumps(path)}",
-                  f"target = {json.dumps(target)}", f"seed = {seed}"]
+        lines += [
+            "[[datasets]]",
+            f"name = {json.dumps(name)}",
+            f"path = {json.dumps(path)}",
+            f"target = {json.dumps(target)}",
+            f"seed = {seed}",
+        ]
     config = folder / "datasets.toml"
     config.write_text("\n".join(lines) + "\n")
     return config
@@ -85,8 +108,15 @@ def _comparable(out: Path) -> dict[str, dict]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--datasets", type=Path, default=SHARED,
-                        help="folder with catalog.json (default: %(default)s)")
+    parser.add_argument(
+        "--sample", type=int, default=5000, help="rows audited per dataset (default: %(default)s)"
+    )
+    parser.add_argument(
+        "--datasets",
+        type=Path,
+        default=SHARED,
+        help="folder with catalog.json (default: %(default)s)",
+    )
     args = parser.parse_args()
 
     from distributed import LocalCluster
@@ -96,12 +126,19 @@ def main() -> None:
 
     work = Path(tempfile.mkdtemp(prefix="bench-orchestration-"))
     datasets = _datasets(args.datasets)
-    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, "
-          f"Python {platform.python_version()}")
-    print("datasets: " + ", ".join(f"{n} ({Path(p).name}, target {t})"
-                                   for n, p, t, _ in datasets))
-    with _prefect_api(), LocalCluster(n_workers=2, threads_per_worker=1,
-                                      dashboard_address=":0") as cluster:
+    print(
+        f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+    )
+    print(
+        "datasets: "
+        + ", ".join(f"{n} ({Path(p).name}, target {t})" for n, p, t, _ in datasets)
+        + f"; {args.sample} rows each"
+    )
+    print(f"OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS', 'unset')}")
+    with (
+        _prefect_api(),
+        LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=":0") as cluster,
+    ):
         modes = {
             "sequential": lambda: make_task_runner("sequential"),
             "threads": lambda: make_task_runner("threads"),
@@ -112,7 +149,7 @@ def main() -> None:
         }
         warm = work / "warm-up"
         warm.mkdir()
-        audit_many(str(_write_config(warm, datasets)))
+        audit_many(str(_write_config(warm, datasets, args.sample)))
         reference = _comparable(warm / "out")
         rows = []
         for mode, runner in modes.items():
@@ -120,22 +157,26 @@ def main() -> None:
             for repeat in range(args.repeats):
                 folder = work / f"{mode}-{repeat}"
                 folder.mkdir()
-                config = _write_config(folder, datasets)
+                config = _write_config(folder, datasets, args.sample)
                 clock = time.perf_counter()
                 audit_many.with_options(task_runner=runner())(str(config))
                 seconds.append(time.perf_counter() - clock)
                 identical = _comparable(folder / "out") == reference
                 same = same and identical
-                print(f"  {mode} #{repeat + 1}: {seconds[-1]:.1f} s, "
-                      f"results identical: {identical}", flush=True)
+                print(
+                    f"  {mode} #{repeat + 1}: {seconds[-1]:.1f} s, results identical: {identical}",
+                    flush=True,
+                )
             rows.append((mode, statistics.median(seconds), min(seconds), max(seconds), same))
     base = rows[0][1]
     print(f"\n{len(datasets)} datasets, median of {args.repeats} runs (wall seconds)\n")
     print("| mode | median s | min s | max s | speed-up vs sequential | same results |")
     print("|---|---:|---:|---:|---:|---|")
     for mode, median, low, high, same in rows:
-        print(f"| {mode} | {median:.1f} | {low:.1f} | {high:.1f} | {base / median:.2f}x | "
-              f"{'yes' if same else 'NO'} |")
+        print(
+            f"| {mode} | {median:.1f} | {low:.1f} | {high:.1f} | {base / median:.2f}x | "
+            f"{'yes' if same else 'NO'} |"
+        )
 
 
 if __name__ == "__main__":

@@ -236,7 +236,16 @@ def audit_dataset(
             facts.update(section.facts())
     with stage("validate suites", timings):
         validation = validate_task(
-            dataset, facts, suite_dir, {"target": target, "allowed_labels": allowed_labels}
+            dataset,
+            facts,
+            suite_dir,
+            {
+                "target": target,
+                "allowed_labels": allowed_labels,
+                "reference_columns": (
+                    list(reference_data.frame.columns) if reference_data is not None else None
+                ),
+            },
         )
     run = RunInfo(
         started=started.isoformat(timespec="seconds"),

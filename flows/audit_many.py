@@ -33,8 +33,11 @@ from flows.audit_dataset import audit_dataset
 __all__ = ["DatasetRunsFailed", "audit_many", "audit_one", "flow_parameters", "write_index"]
 
 #: The verdict of one dataset in ``summary.json`` and the index, and what it means.
-STATUSES = {"passed": "every expectation passed", "failed": "expectations failed",
-            "error": "the run failed"}
+STATUSES = {
+    "passed": "every expectation passed",
+    "failed": "expectations failed",
+    "error": "the run failed",
+}
 
 
 class DatasetRunsFailed(RuntimeError):
@@ -55,7 +58,8 @@ def flow_parameters(dataset: DatasetConfig) -> dict[str, Any]:
     if unknown:
         raise ConfigError(
             f"dataset {dataset.name!r} sets {', '.join(unknown)}, which this version of the "
-            "audit-dataset flow does not take", reason="unsupported_option",
+            "audit-dataset flow does not take",
+            reason="unsupported_option",
         )
     return parameters
 
@@ -68,25 +72,43 @@ def audit_one(dataset: DatasetConfig) -> dict[str, Any]:
     never raised: it must not stop the other datasets.
     """
     clock = time.perf_counter()
-    row: dict[str, Any] = {"name": dataset.name, "path": dataset.path, "status": "error",
-                           "state": None, "n_failed": None, "report": None,
-                           "results": None, "message": None}
     try:
         parameters = flow_parameters(dataset)
     except ConfigError as error:
-        return {**row, "message": str(error), "seconds": 0.0}
+        return _row(dataset, message=str(error))
     subflow = audit_dataset.with_options(
-        flow_run_name=f"{dataset.name}", timeout_seconds=dataset.budget_seconds
+        flow_run_name=dataset.name, timeout_seconds=dataset.budget_seconds
     )
     state = subflow(**parameters, return_state=True)
-    row["state"] = state.name
-    row["seconds"] = round(time.perf_counter() - clock, 3)
+    seconds = round(time.perf_counter() - clock, 3)
     if not state.is_completed():
-        return {**row, "message": _message(state)}
+        return _row(dataset, state=state.name, seconds=seconds, message=_message(state))
     outcome = state.result()
-    return {**row, "status": "passed" if outcome["success"] else "failed",
-            "n_failed": outcome["n_failed"], "report": outcome.get("report"),
-            "results": outcome.get("results")}
+    return _row(
+        dataset,
+        status="passed" if outcome["success"] else "failed",
+        state=state.name,
+        seconds=seconds,
+        n_failed=outcome["n_failed"],
+        report=outcome.get("report"),
+        results=outcome.get("results"),
+    )
+
+
+def _row(dataset: DatasetConfig, **fields: Any) -> dict[str, Any]:
+    """One row of ``summary.json``: an error row unless ``fields`` say otherwise."""
+    return {
+        "name": dataset.name,
+        "path": dataset.path,
+        "status": "error",
+        "state": None,
+        "n_failed": None,
+        "report": None,
+        "results": None,
+        "message": None,
+        "seconds": None,
+        **fields,
+    }
 
 
 def _message(state: State[Any]) -> str:
@@ -129,14 +151,14 @@ def audit_many(config: str, only: list[str] | None = None) -> dict[str, Any]:
         if future.state.is_completed():
             rows.append(future.result())
         else:  # the task itself broke (e.g. a Dask worker died): still one row
-            rows.append({"name": dataset.name, "path": dataset.path, "status": "error",
-                         "state": future.state.name, "n_failed": None, "report": None,
-                         "results": None, "message": _message(future.state), "seconds": None})
+            rows.append(_row(dataset, state=future.state.name, message=_message(future.state)))
     summary = write_index(loaded, rows)
     errors = [row["name"] for row in rows if row["status"] == "error"]
     if errors:
-        raise DatasetRunsFailed(f"{len(errors)} of {len(rows)} dataset run(s) failed: "
-                                f"{', '.join(errors)}; see {summary['index']}")
+        raise DatasetRunsFailed(
+            f"{len(errors)} of {len(rows)} dataset run(s) failed: "
+            f"{', '.join(errors)}; see {summary['index']}"
+        )
     return summary
 
 
@@ -180,7 +202,7 @@ def _index_html(summary: dict[str, Any], folder: Path) -> str:
         n_failed = "" if row.get("n_failed") is None else str(row["n_failed"])
         cells.append(
             f'<tr class="{row["status"]}"><td>{html.escape(row["name"])}</td>'
-            f'<td>{html.escape(STATUSES[row["status"]])}</td><td>{n_failed}</td>'
+            f"<td>{html.escape(STATUSES[row['status']])}</td><td>{n_failed}</td>"
             f"<td>{_link(row.get('report'), folder, 'report')} "
             f"{_link(row.get('results'), folder, 'results.json')}</td>"
             f"<td>{seconds}</td><td>{html.escape(row.get('message') or '')}</td>"

@@ -42,12 +42,25 @@ from audits import io as audits_io
 from audits.io import Dataset
 
 __all__ = [
-    "DATASET_CACHE", "DatasetInputs", "code_key", "dataset_cache", "dataset_key", "frame_key",
+    "DATASET_CACHE",
+    "DatasetInputs",
+    "code_key",
+    "dataset_cache",
+    "dataset_key",
+    "frame_key",
 ]
 
 #: Libraries whose version changes computed results.
-_LIBRARIES = ("data-sufficiency-audits", "numpy", "pandas", "pyarrow", "scikit-learn",
-              "imbalanced-learn", "cleanlab", "scipy")
+_LIBRARIES = (
+    "data-sufficiency-audits",
+    "numpy",
+    "pandas",
+    "pyarrow",
+    "scikit-learn",
+    "imbalanced-learn",
+    "cleanlab",
+    "scipy",
+)
 
 _keys: weakref.WeakKeyDictionary[Dataset, str] = weakref.WeakKeyDictionary()
 _keys_lock = threading.Lock()
@@ -94,9 +107,7 @@ def dataset_key(dataset: Dataset) -> str:
     with _keys_lock:
         known = _keys.get(dataset)
     if known is None:
-        known = hashlib.sha256(
-            f"{dataset.target}\0{frame_key(dataset.frame)}".encode()
-        ).hexdigest()
+        known = hashlib.sha256(f"{dataset.target}\0{frame_key(dataset.frame)}".encode()).hexdigest()
         with _keys_lock:
             _keys[dataset] = known
     return known
@@ -152,8 +163,11 @@ class DatasetInputs(CachePolicy):
         **kwargs: Any,
     ) -> str | None:
         """Hash of the stable inputs and of :func:`code_key`."""
-        stable = {name: _stable(value) for name, value in sorted((inputs or {}).items())
-                  if name not in self.exclude}
+        stable = {
+            name: _stable(value)
+            for name, value in sorted((inputs or {}).items())
+            if name not in self.exclude
+        }
         return hash_objects(stable, code_key(), raise_on_failure=True)
 
 

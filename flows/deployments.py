@@ -45,28 +45,32 @@ def _specs(
     specs = []
     datasets = [config.dataset(name) for name in only] if only else list(config.datasets)
     for dataset in datasets:
-        specs.append((
-            audit_dataset.with_options(timeout_seconds=dataset.budget_seconds, **options),
-            {
-                "name": dataset.name,
-                "parameters": flow_parameters(dataset),
-                "schedule": prefect_schedule(dataset.schedule) if dataset.schedule else None,
-                "tags": [*TAGS, dataset.name],
-                "description": f"Audit of {dataset.path} (target {dataset.target!r}); "
-                f"report in {dataset.out_dir}",
-            },
-        ))
+        specs.append(
+            (
+                audit_dataset.with_options(timeout_seconds=dataset.budget_seconds, **options),
+                {
+                    "name": dataset.name,
+                    "parameters": flow_parameters(dataset),
+                    "schedule": prefect_schedule(dataset.schedule) if dataset.schedule else None,
+                    "tags": [*TAGS, dataset.name],
+                    "description": f"Audit of {dataset.path} (target {dataset.target!r}); "
+                    f"report in {dataset.out_dir}",
+                },
+            )
+        )
     if config.source and not only:
         source = Path(config.source).resolve()
-        specs.append((
-            audit_many.with_options(**options),
-            {
-                "name": source.stem,
-                "parameters": {"config": str(source)},
-                "tags": list(TAGS),
-                "description": f"Every dataset of {source}, then the index in {config.out_dir}",
-            },
-        ))
+        specs.append(
+            (
+                audit_many.with_options(**options),
+                {
+                    "name": source.stem,
+                    "parameters": {"config": str(source)},
+                    "tags": list(TAGS),
+                    "description": f"Every dataset of {source}, then the index in {config.out_dir}",
+                },
+            )
+        )
     return specs
 
 

@@ -64,13 +64,18 @@ def make_task_runner(
         not installed.
     """
     if kind not in RUNNERS:
-        raise ConfigError(f"`task_runner` must be one of {', '.join(RUNNERS)}; got {kind!r}",
-                          reason="bad_runner")
+        raise ConfigError(
+            f"`task_runner` must be one of {', '.join(RUNNERS)}; got {kind!r}", reason="bad_runner"
+        )
     if dask_address is not None and kind != "dask":
-        raise ConfigError(f"`dask_address` needs the dask task runner; got runner {kind!r}",
-                          reason="bad_runner")
-    for name, value in (("max_workers", max_workers), ("n_workers", n_workers),
-                        ("threads_per_worker", threads_per_worker)):
+        raise ConfigError(
+            f"`dask_address` needs the dask task runner; got runner {kind!r}", reason="bad_runner"
+        )
+    for name, value in (
+        ("max_workers", max_workers),
+        ("n_workers", n_workers),
+        ("threads_per_worker", threads_per_worker),
+    ):
         if value is not None and value < 1:
             raise ConfigError(f"`{name}` must be at least 1; got {value}", reason="bad_runner")
     if kind == "threads":
@@ -81,18 +86,21 @@ def make_task_runner(
         from prefect_dask import DaskTaskRunner
     except ImportError:
         raise ConfigError(
-            "the dask task runner needs prefect-dask: "
-            "pip install 'data-sufficiency-audits[dask]'",
+            "the dask task runner needs prefect-dask: pip install 'data-sufficiency-audits[dask]'",
             reason="missing_dependency",
         ) from None
     if dask_address is not None:
         if "://" not in dask_address and ":" not in dask_address:
-            raise ConfigError(f"`dask_address` must look like tcp://host:8786; "
-                              f"got {dask_address!r}", reason="bad_runner")
+            raise ConfigError(
+                f"`dask_address` must look like tcp://host:8786; got {dask_address!r}",
+                reason="bad_runner",
+            )
         return DaskTaskRunner(address=dask_address)
-    return DaskTaskRunner(cluster_kwargs={
-        "n_workers": n_workers,
-        "threads_per_worker": threads_per_worker,
-        "processes": processes,
-        "dashboard_address": ":0",
-    })
+    return DaskTaskRunner(
+        cluster_kwargs={
+            "n_workers": n_workers,
+            "threads_per_worker": threads_per_worker,
+            "processes": processes,
+            "dashboard_address": ":0",
+        }
+    )

@@ -22,12 +22,14 @@ from pathlib import Path
 import pytest
 
 _PREFECT_HOME = tempfile.mkdtemp(prefix="audits-tests-prefect-")
-os.environ.update({
-    "PREFECT_HOME": _PREFECT_HOME,
-    "DO_NOT_TRACK": "1",
-    "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-    "GX_ANALYTICS_ENABLED": "False",
-})
+os.environ.update(
+    {
+        "PREFECT_HOME": _PREFECT_HOME,
+        "DO_NOT_TRACK": "1",
+        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+        "GX_ANALYTICS_ENABLED": "False",
+    }
+)
 # A developer's server must not receive test runs: the harness provides the API.
 os.environ.pop("PREFECT_API_URL", None)
 # One OpenMP thread per process: on a small shared machine the thread pools of

@@ -14,7 +14,16 @@ from audits.gx._suites import Suite
 
 __all__ = ["ExpectationOutcome", "SuiteOutcome", "ValidationResult", "validate"]
 
-_THRESHOLD_KEYS = ("min_value", "max_value", "value_set", "mostly", "strict_min", "strict_max")
+_THRESHOLD_KEYS = (
+    "min_value",
+    "max_value",
+    "value_set",
+    "column_set",
+    "exact_match",
+    "mostly",
+    "strict_min",
+    "strict_max",
+)
 
 
 @dataclass(frozen=True)

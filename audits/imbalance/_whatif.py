@@ -39,8 +39,7 @@ from sklearn.model_selection import StratifiedKFold
 
 from audits.errors import DataError, InputError
 from audits.imbalance._input import labelled_rows
-from audits.models import column_kinds, make_model
-from audits.models._features import OTHER
+from audits.models import OTHER, column_kinds, make_model
 
 __all__ = ["ARMS", "ResamplingArm", "ResamplingWhatIf", "resampling_what_if"]
 

@@ -14,8 +14,9 @@ import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
 
-__all__ = ["ColumnKinds", "FrameEncoder", "column_kinds"]
+__all__ = ["OTHER", "ColumnKinds", "FrameEncoder", "column_kinds"]
 
+#: The level that stands for every grouped rare or unseen level of a categorical.
 OTHER = "__other__"
 
 

@@ -22,25 +22,39 @@ _NO_SERVER = (
 def add_parser(subparsers: Any) -> None:
     """Register ``serve``."""
     parser = subparsers.add_parser(
-        "serve", help="serve scheduled audits of the datasets of a config file",
+        "serve",
+        help="serve scheduled audits of the datasets of a config file",
         description="Build one deployment per dataset of the config (audit-dataset/NAME, with "
         "its schedule and timezone) plus audit-many/STEM for all of them, and serve them from "
         "this process until interrupted. Needs a Prefect server: `prefect server start`, then "
         "PREFECT_API_URL=http://127.0.0.1:4200/api.",
     )
-    parser.add_argument("--config", required=True, metavar="FILE",
-                        help="datasets config (.toml, .yaml or .yml)")
-    parser.add_argument("--only", action="append", metavar="NAME",
-                        help="serve only this dataset (repeatable)")
-    parser.add_argument("--runner", choices=RUNNERS, default="threads",
-                        help="task runner of the flow runs (default: %(default)s)")
-    parser.add_argument("--dask-address", metavar="ADDR",
-                        help="scheduler of an existing Dask cluster, e.g. tcp://10.0.0.5:8786 "
-                        "(implies --runner dask; default: a temporary local cluster per run)")
-    parser.add_argument("--limit", type=int, metavar="N",
-                        help="at most N flow runs at the same time")
-    parser.add_argument("--dry-run", action="store_true",
-                        help="check the config and list the deployments without serving")
+    parser.add_argument(
+        "--config", required=True, metavar="FILE", help="datasets config (.toml, .yaml or .yml)"
+    )
+    parser.add_argument(
+        "--only", action="append", metavar="NAME", help="serve only this dataset (repeatable)"
+    )
+    parser.add_argument(
+        "--runner",
+        choices=RUNNERS,
+        default="threads",
+        help="task runner of the flow runs (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--dask-address",
+        metavar="ADDR",
+        help="scheduler of an existing Dask cluster, e.g. tcp://10.0.0.5:8786 "
+        "(implies --runner dask; default: a temporary local cluster per run)",
+    )
+    parser.add_argument(
+        "--limit", type=int, metavar="N", help="at most N flow runs at the same time"
+    )
+    parser.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="check the config and list the deployments without serving",
+    )
     parser.set_defaults(func=execute)
 
 
@@ -51,8 +65,8 @@ def execute(args: argparse.Namespace) -> int:
     from flows.runners import make_task_runner
 
     runner = "dask" if args.dask_address else args.runner
-    task_runner = None if runner == "threads" else make_task_runner(
-        runner, dask_address=args.dask_address
+    task_runner = (
+        None if runner == "threads" else make_task_runner(runner, dask_address=args.dask_address)
     )
     for deployment in build_deployments(config, task_runner=task_runner, only=args.only):
         schedules = [s.schedule for s in deployment.schedules or []]

@@ -108,9 +108,15 @@ def test_toml_loads_with_defaults_merged_and_paths_resolved(toml_file, tmp_path)
         "imbalance": {"expect_min_class_count_to_be_at_least": {"min_value": 50}}
     }
     assert credit.flow_parameters() == {
-        "path": credit.path, "target": "Status", "out_dir": credit.out_dir, "sample": None,
-        "allowed_labels": ["good", "bad"], "suite_dir": None, "seed": 0,
-        "reference": credit.reference, "suite_overrides": credit.suite_overrides,
+        "path": credit.path,
+        "target": "Status",
+        "out_dir": credit.out_dir,
+        "sample": None,
+        "allowed_labels": ["good", "bad"],
+        "suite_dir": None,
+        "seed": 0,
+        "reference": credit.reference,
+        "suite_overrides": credit.suite_overrides,
     }
     assert "reference" not in clicks.flow_parameters()
 
@@ -138,6 +144,7 @@ def _set(path: tuple, value):
         for key in parents:
             data = data[key]
         data[last] = value
+
     return change
 
 
@@ -147,46 +154,76 @@ def _drop(path: tuple):
         for key in parents:
             data = data[key]
         del data[last]
+
     return change
 
 
-@pytest.mark.parametrize(("change", "message"), [
-    (_set(("datasets", 0, "targt"), "x"),
-     "unknown key `datasets[0].targt`; did you mean 'target'?"),
-    (_set(("defaults", "sampel"), 3), "unknown key `defaults.sampel`; did you mean 'sample'?"),
-    (_set(("datasets", 0, "schedule", "every"), 3), "unknown key `datasets[0].schedule.every`"),
-    (_set(("color",), "red"), "unknown key `color`"),
-    (_set(("datasets", 0, "schedule"), {"cron": "61 * * * *"}),
-     "`datasets[0].schedule.cron` must be a cron expression of 5 fields (minute hour "
-     "day-of-month month day-of-week) or @hourly/@daily/...; its minute field '61' is not "
-     "within 0-59; got '61 * * * *'"),
-    (_set(("datasets", 0, "schedule"), {"cron": "0 6 * *"}),
-     "`datasets[0].schedule.cron` must be a cron expression of 5 fields"),
-    (_set(("datasets", 0, "schedule"), {"cron": "0 6 * * 1", "interval_seconds": 60}),
-     "`datasets[0].schedule` must set exactly one of `cron` and `interval_seconds`"),
-    (_set(("datasets", 0, "schedule"), {}),
-     "`datasets[0].schedule` must set exactly one of `cron` and `interval_seconds`"),
-    (_set(("datasets", 0, "schedule"), {"interval_seconds": 0}),
-     "`datasets[0].schedule.interval_seconds` must be greater than 0; got 0"),
-    (_set(("datasets", 0, "schedule"), {"cron": "0 6 * * *", "timezone": "Paris"}),
-     "`datasets[0].schedule.timezone` must be an IANA timezone name"),
-    (_set(("datasets", 1, "name"), "a"), "dataset names must be unique; 'a' is used twice"),
-    (_set(("datasets", 1, "out_dir"), "audit-out/a"),
-     "datasets 'a' and 'b' have the same out_dir"),
-    (_set(("datasets", 1, "name"), "a b"), "`datasets[1].name` must be 1-64 letters"),
-    (_drop(("datasets", 1, "path")), "`datasets[1].path` is required"),
-    (_drop(("defaults", "target")), "`datasets[0].target` is required"),
-    (_set(("datasets", 1, "sample"), -5), "`datasets[1].sample` must be greater than 0; got -5"),
-    (_set(("datasets", 1, "sample"), "many"), "`datasets[1].sample` must be a valid integer"),
-    (_set(("datasets", 1, "allowed_labels"), ["a"]),
-     "`datasets[1].allowed_labels` must have at least 2 item(s)"),
-    (_set(("datasets", 1, "suite_overrides"), {"imbalance": 3}),
-     "`datasets[1].suite_overrides.imbalance` must be a valid dictionary; got 3"),
-    (_set(("defaults", "budget_seconds"), 0), "`defaults.budget_seconds` must be greater than 0"),
-    (_set(("datasets",), []), "`datasets` must have at least 1 item(s); got []"),
-    (_drop(("datasets",)), "`datasets` is required"),
-    (_set(("source",), "x"), "unknown key `source`"),
-])
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (
+            _set(("datasets", 0, "targt"), "x"),
+            "unknown key `datasets[0].targt`; did you mean 'target'?",
+        ),
+        (_set(("defaults", "sampel"), 3), "unknown key `defaults.sampel`; did you mean 'sample'?"),
+        (_set(("datasets", 0, "schedule", "every"), 3), "unknown key `datasets[0].schedule.every`"),
+        (_set(("color",), "red"), "unknown key `color`"),
+        (
+            _set(("datasets", 0, "schedule"), {"cron": "61 * * * *"}),
+            "`datasets[0].schedule.cron` must be a cron expression of 5 fields (minute hour "
+            "day-of-month month day-of-week) or @hourly/@daily/...; its minute field '61' is not "
+            "within 0-59; got '61 * * * *'",
+        ),
+        (
+            _set(("datasets", 0, "schedule"), {"cron": "0 6 * *"}),
+            "`datasets[0].schedule.cron` must be a cron expression of 5 fields",
+        ),
+        (
+            _set(("datasets", 0, "schedule"), {"cron": "0 6 * * 1", "interval_seconds": 60}),
+            "`datasets[0].schedule` must set exactly one of `cron` and `interval_seconds`",
+        ),
+        (
+            _set(("datasets", 0, "schedule"), {}),
+            "`datasets[0].schedule` must set exactly one of `cron` and `interval_seconds`",
+        ),
+        (
+            _set(("datasets", 0, "schedule"), {"interval_seconds": 0}),
+            "`datasets[0].schedule.interval_seconds` must be greater than 0; got 0",
+        ),
+        (
+            _set(("datasets", 0, "schedule"), {"cron": "0 6 * * *", "timezone": "Paris"}),
+            "`datasets[0].schedule.timezone` must be an IANA timezone name",
+        ),
+        (_set(("datasets", 1, "name"), "a"), "dataset names must be unique; 'a' is used twice"),
+        (
+            _set(("datasets", 1, "out_dir"), "audit-out/a"),
+            "datasets 'a' and 'b' have the same out_dir",
+        ),
+        (_set(("datasets", 1, "name"), "a b"), "`datasets[1].name` must be 1-64 letters"),
+        (_drop(("datasets", 1, "path")), "`datasets[1].path` is required"),
+        (_drop(("defaults", "target")), "`datasets[0].target` is required"),
+        (
+            _set(("datasets", 1, "sample"), -5),
+            "`datasets[1].sample` must be greater than 0; got -5",
+        ),
+        (_set(("datasets", 1, "sample"), "many"), "`datasets[1].sample` must be a valid integer"),
+        (
+            _set(("datasets", 1, "allowed_labels"), ["a"]),
+            "`datasets[1].allowed_labels` must have at least 2 item(s)",
+        ),
+        (
+            _set(("datasets", 1, "suite_overrides"), {"imbalance": 3}),
+            "`datasets[1].suite_overrides.imbalance` must be a valid dictionary; got 3",
+        ),
+        (
+            _set(("defaults", "budget_seconds"), 0),
+            "`defaults.budget_seconds` must be greater than 0",
+        ),
+        (_set(("datasets",), []), "`datasets` must have at least 1 item(s); got []"),
+        (_drop(("datasets",)), "`datasets` is required"),
+        (_set(("source",), "x"), "unknown key `source`"),
+    ],
+)
 def test_each_mistake_is_one_clear_line(change, message):
     data = copy.deepcopy(_base())
     change(data)
@@ -215,10 +252,21 @@ def test_file_problems_are_config_errors(tmp_path):
             load_config(path)
 
 
-@pytest.mark.parametrize("cron", [
-    "0 6 * * *", "*/15 * * * 1-5", "0 6 * * mon-fri", "0 0 1,15 * *", "5/10 * * * *",
-    "0 6 1-31/2 jan-mar sun", "0 6 * * 7", "@daily", "@hourly", " 0  6 * * * ",
-])
+@pytest.mark.parametrize(
+    "cron",
+    [
+        "0 6 * * *",
+        "*/15 * * * 1-5",
+        "0 6 * * mon-fri",
+        "0 0 1,15 * *",
+        "5/10 * * * *",
+        "0 6 1-31/2 jan-mar sun",
+        "0 6 * * 7",
+        "@daily",
+        "@hourly",
+        " 0  6 * * * ",
+    ],
+)
 def test_accepted_cron_expressions_are_accepted_by_prefect(cron):
     from prefect.client.schemas.schedules import CronSchedule
 
@@ -226,10 +274,22 @@ def test_accepted_cron_expressions_are_accepted_by_prefect(cron):
     assert CronSchedule(cron=schedule.cron, timezone="UTC").cron == schedule.cron
 
 
-@pytest.mark.parametrize("cron", [
-    "61 * * * *", "* 24 * * *", "* * 0 * *", "* * * 13 *", "* * * * 8", "*/0 * * * *",
-    "10-5 * * * *", "0 6 * * * *", "H 6 * * *", "@often", "0 6 * * funday",
-])
+@pytest.mark.parametrize(
+    "cron",
+    [
+        "61 * * * *",
+        "* 24 * * *",
+        "* * 0 * *",
+        "* * * 13 *",
+        "* * * * 8",
+        "*/0 * * * *",
+        "10-5 * * * *",
+        "0 6 * * * *",
+        "H 6 * * *",
+        "@often",
+        "0 6 * * funday",
+    ],
+)
 def test_rejected_cron_expressions(cron):
     with pytest.raises(ValueError, match="must be a cron expression"):
         Schedule(cron=cron)

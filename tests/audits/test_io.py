@@ -167,3 +167,16 @@ def test_unknown_selected_column(tmp_path, frame):
     frame.to_parquet(path)
     with pytest.raises(InputError, match="not found"):
         read_dataset(str(path), target="label", columns=["nope"])
+
+
+def test_decimal_columns_load_as_floats(tmp_path, frame):
+    from decimal import Decimal
+
+    table = pa.Table.from_pandas(frame).append_column(
+        "price", pa.array([Decimal("1.25")] * len(frame), type=pa.decimal128(9, 2))
+    )
+    path = tmp_path / "d.parquet"
+    pq.write_table(table, path)
+    dataset = read_dataset(str(path), target="label")
+    assert dataset.frame["price"].dtype == np.float64
+    assert dataset.frame["price"].iloc[0] == 1.25

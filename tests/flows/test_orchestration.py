@@ -37,8 +37,13 @@ def write_dataset(path: Path, *, seed: int, n: int = 240) -> Path:
     """Two features, a label that depends on ``x`` (class sizes vary with the seed)."""
     rng = np.random.default_rng(seed)
     x = rng.normal(size=n)
-    frame = pd.DataFrame({"x": x, "city": rng.choice(["a", "b", "c"], size=n),
-                          TARGET: np.where(x > 0.2, "yes", "no")})
+    frame = pd.DataFrame(
+        {
+            "x": x,
+            "city": rng.choice(["a", "b", "c"], size=n),
+            TARGET: np.where(x > 0.2, "yes", "no"),
+        }
+    )
     path.parent.mkdir(parents=True, exist_ok=True)
     frame.to_parquet(path, index=False)
     return path
@@ -51,8 +56,11 @@ def write_config(folder: Path, datasets: dict[str, dict], **top: object) -> Path
     for name, options in datasets.items():
         lines += ["[[datasets]]", f"name = {json.dumps(name)}"]
         for key, value in options.items():
-            literal = ("{ " + ", ".join(f"{k} = {json.dumps(v)}" for k, v in value.items())
-                       + " }") if isinstance(value, dict) else json.dumps(value)
+            literal = (
+                ("{ " + ", ".join(f"{k} = {json.dumps(v)}" for k, v in value.items()) + " }")
+                if isinstance(value, dict)
+                else json.dumps(value)
+            )
             lines.append(f"{key} = {literal}")
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / "datasets.toml"
@@ -73,14 +81,23 @@ def comparable(results_json: Path) -> dict:
 def test_deployments_carry_schedules_and_served_runs_keep_their_budget(tmp_path):
     data = write_dataset(tmp_path / "a.parquet", seed=1)
     prefix = tmp_path.name
-    config = load_config(write_config(tmp_path, {
-        f"{prefix}-cron": {"path": str(data),
-                           "schedule": {"cron": "30 6 * * 1-5", "timezone": "Europe/Paris"}},
-        f"{prefix}-hourly": {"path": str(data), "budget_seconds": 120,
-                             "schedule": {"interval_seconds": 3600,
-                                          "timezone": "America/New_York"}},
-        f"{prefix}-tight": {"path": str(data), "budget_seconds": 0.5},
-    }))
+    config = load_config(
+        write_config(
+            tmp_path,
+            {
+                f"{prefix}-cron": {
+                    "path": str(data),
+                    "schedule": {"cron": "30 6 * * 1-5", "timezone": "Europe/Paris"},
+                },
+                f"{prefix}-hourly": {
+                    "path": str(data),
+                    "budget_seconds": 120,
+                    "schedule": {"interval_seconds": 3600, "timezone": "America/New_York"},
+                },
+                f"{prefix}-tight": {"path": str(data), "budget_seconds": 0.5},
+            },
+        )
+    )
     deployments = build_deployments(config)
     assert [d.name for d in deployments] == [d.name for d in config.datasets] + ["datasets"]
     for deployment in deployments:
@@ -121,8 +138,9 @@ def test_deployments_carry_schedules_and_served_runs_keep_their_budget(tmp_path)
 
 def test_serve_dry_run_lists_the_deployments(tmp_path, capsys):
     data = write_dataset(tmp_path / "a.parquet", seed=2)
-    path = write_config(tmp_path, {"nightly": {"path": str(data),
-                                               "schedule": {"cron": "0 2 * * *"}}})
+    path = write_config(
+        tmp_path, {"nightly": {"path": str(data), "schedule": {"cron": "0 2 * * *"}}}
+    )
     args = serve_args("--config", str(path), "--dry-run")
     assert args.func(args) == 0
     listed = capsys.readouterr().err
@@ -138,8 +156,9 @@ def test_prefect_yaml_declares_the_example_config():
 
     root = Path(__file__).parents[2]
     config = load_config(root / "examples" / "datasets.toml")
-    declared = {d["name"]: d for d in yaml.safe_load((root / "prefect.yaml").read_text())[
-        "deployments"]}
+    declared = {
+        d["name"]: d for d in yaml.safe_load((root / "prefect.yaml").read_text())["deployments"]
+    }
     assert set(declared) == {d.name for d in config.datasets} | {"datasets"}
     assert declared["datasets"]["parameters"] == {"config": "examples/datasets.toml"}
     for dataset in config.datasets:
@@ -242,10 +261,13 @@ def test_content_keys_follow_the_data_not_the_path(tmp_path):
     assert frame_key(a.frame) != frame_key(a.frame.astype({"x": "float32"}))
     assert frame_key(a.frame[["x"]]) != frame_key(a.frame[["x"]].rename(columns={"x": "z"}))
     # Stable across processes: a scheduled rerun is a new process.
-    code = ("import sys; from audits.io import read_dataset; from flows.caching import "
-            f"dataset_key; print(dataset_key(read_dataset(sys.argv[1], target={TARGET!r})))")
-    other = subprocess.run([sys.executable, "-c", code, a.info.uri], capture_output=True,
-                           text=True, check=True)
+    code = (
+        "import sys; from audits.io import read_dataset; from flows.caching import "
+        f"dataset_key; print(dataset_key(read_dataset(sys.argv[1], target={TARGET!r})))"
+    )
+    other = subprocess.run(
+        [sys.executable, "-c", code, a.info.uri], capture_output=True, text=True, check=True
+    )
     assert other.stdout.strip() == dataset_key(a)
 
 
@@ -301,11 +323,15 @@ def many_on_threads(prefect_harness, tmp_path_factory):
                 time.sleep(0.05)
         return read(path, **options)
 
-    datasets = {name: {"path": str(write_dataset(folder / f"{name}.parquet", seed=seed))}
-                for name, seed in GOOD.items()}
+    datasets = {
+        name: {"path": str(write_dataset(folder / f"{name}.parquet", seed=seed))}
+        for name, seed in GOOD.items()
+    }
     datasets["missing"] = {"path": str(folder / "<b>missing.parquet")}
-    datasets["slow"] = {"path": str(write_dataset(folder / "slow.parquet", seed=10)),
-                        "budget_seconds": 2}
+    datasets["slow"] = {
+        "path": str(write_dataset(folder / "slow.parquet", seed=10)),
+        "budget_seconds": 2,
+    }
     config = write_config(folder, datasets, out_dir="index")
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(audit_module, "read_dataset", slow_for_some)
@@ -342,10 +368,14 @@ def test_dask_local_cluster_gives_the_local_results(many_on_threads, tmp_path):
     folder, config, _ = many_on_threads
     on_dask = audit_many.with_options(task_runner=make_task_runner("dask", n_workers=2))
     copy = tmp_path / "datasets.toml"
-    copy.write_text(config.read_text().replace('out_dir = "index"',
-                                               f"out_dir = {json.dumps(str(tmp_path / 'out'))}"))
+    copy.write_text(
+        config.read_text().replace(
+            'out_dir = "index"', f"out_dir = {json.dumps(str(tmp_path / 'out'))}"
+        )
+    )
     summary = on_dask(str(copy), only=list(GOOD))
     assert [row["state"] for row in summary["datasets"]] == ["Completed", "Completed"]
     for name in GOOD:
         assert comparable(tmp_path / "out" / name / "results.json") == comparable(
-            folder / "index" / name / "results.json")
+            folder / "index" / name / "results.json"
+        )
