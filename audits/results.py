@@ -22,6 +22,7 @@ from audits.imbalance import ImbalanceAudit
 from audits.labels import LabelAudit
 from audits.overview import DatasetOverview
 from audits.quality import QualityAudit
+from audits.sufficiency import SufficiencyResult
 
 __all__ = ["SCHEMA_VERSION", "AuditResults", "RunInfo", "load_results", "save_results"]
 
@@ -65,6 +66,7 @@ class AuditResults:
     labels: LabelAudit | None = None
     imbalance: ImbalanceAudit | None = None
     drift: DriftAudit | None = None
+    sufficiency: SufficiencyResult | None = None
     schema_version: str = SCHEMA_VERSION
 
     @property

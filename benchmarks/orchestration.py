@@ -97,12 +97,23 @@ def _prefect_api() -> Iterator[None]:
 
 
 def _comparable(out: Path) -> dict[str, dict]:
-    documents = {}
-    for results in sorted(out.glob("*/results.json")):
-        document = json.loads(results.read_text())
-        document.pop("run", None)
-        documents[results.parent.name] = document
-    return documents
+    """Each dataset's results.json without measured times (run, fit/load/predict seconds)."""
+    return {
+        results.parent.name: _without_timings(json.loads(results.read_text()))
+        for results in sorted(out.glob("*/results.json"))
+    }
+
+
+def _without_timings(value: object) -> object:
+    if isinstance(value, dict):
+        return {
+            k: _without_timings(v)
+            for k, v in value.items()
+            if k not in ("run", "cost_curves") and "seconds" not in k
+        }
+    if isinstance(value, list):
+        return [_without_timings(v) for v in value]
+    return value
 
 
 def main() -> None:

@@ -29,6 +29,7 @@ from audits.overview import DatasetOverview, describe_dataset
 from audits.progress import stage
 from audits.quality import QualityAudit, audit_quality
 from audits.results import AuditResults, RunInfo, save_results
+from audits.sufficiency import SufficiencyResult, assess
 from flows.retries import transient_io
 
 __all__ = ["audit_dataset"]
@@ -113,6 +114,26 @@ def drift_task(dataset: Dataset, reference: Dataset, seed: int) -> DriftAudit:
     return audit_drift(dataset, reference, target=dataset.target, random_state=seed)
 
 
+@task(name="forecast-sufficiency", cache_policy=NONE)
+def sufficiency_task(
+    dataset: Dataset,
+    metric: str,
+    target_score: float | None,
+    budget_seconds: float | None,
+    seed: int,
+) -> SufficiencyResult:
+    """Learning curves of the classical and the deep model, extrapolated with intervals."""
+    labelled = dataset.frame[dataset.y.notna()]
+    return assess(
+        labelled.drop(columns=[dataset.target]),
+        labelled[dataset.target],
+        metric=metric,
+        target_score=target_score,
+        budget_seconds=budget_seconds,
+        random_state=seed,
+    )
+
+
 @task(name="validate-suites", cache_policy=NONE)
 def validate_task(
     dataset: Dataset,
@@ -177,6 +198,10 @@ def audit_dataset(
     sample: int | None = None,
     allowed_labels: list[str] | None = None,
     suite_dir: str | None = None,
+    forecast: bool = True,
+    metric: str = "accuracy",
+    target_score: float | None = None,
+    budget_seconds: float | None = 300.0,
     seed: int = 0,
 ) -> dict[str, Any]:
     """Audit one Parquet dataset and write ``results.json`` and ``report.html``.
@@ -198,6 +223,14 @@ def audit_dataset(
         The agreed label set; labels outside it fail the labelling suite.
     suite_dir : str, optional
         Folder of expectation suites; the shipped ``expectations`` by default.
+    forecast : bool, default=True
+        Measure and extrapolate the learning curves (the slowest stage).
+    metric : str, default="accuracy"
+        Score of the learning curves (see :func:`audits.sufficiency.assess`).
+    target_score : float, optional
+        Forecast the rows each model needs to reach this score.
+    budget_seconds : float or None, default=300
+        Wall-time budget of the forecast; larger anchors are skipped to keep it.
     seed : int, default=0
         Seed of sampling and models.
 
@@ -230,6 +263,10 @@ def audit_dataset(
     if reference_data is not None:
         with stage("drift audit", timings):
             drift = drift_task(dataset, reference_data, seed)
+    sufficiency = None
+    if forecast:
+        with stage("sufficiency forecast", timings):
+            sufficiency = sufficiency_task(dataset, metric, target_score, budget_seconds, seed)
     facts: dict[str, float | None] = {}
     for section in (overview, quality, labels, imbalance, drift):
         if section is not None:
@@ -261,6 +298,10 @@ def audit_dataset(
             "seed": seed,
             "allowed_labels": allowed_labels,
             "suite_dir": suite_dir,
+            "forecast": forecast,
+            "metric": metric,
+            "target_score": target_score,
+            "budget_seconds": budget_seconds,
         },
     )
     results = AuditResults(
@@ -271,6 +312,7 @@ def audit_dataset(
         labels=labels,
         imbalance=imbalance,
         drift=drift,
+        sufficiency=sufficiency,
     )
     with stage("write report", timings):
         paths = write_task(results, issues, out_dir)

@@ -1,0 +1,79 @@
+"""Is the data big enough, and for which model? Learning curves, extrapolated honestly.
+
+:func:`assess` measures learning curves of a classical and a deep model, extrapolates
+them with :func:`extrapolate` (curve families chosen by backtest, intervals calibrated
+on real learning curves), and reports the score at larger sizes, the rows needed for a
+target score, the size at which one model overtakes the other, and the costs. The
+pieces are public so an orchestrator can run the anchor fits as separate tasks.
+"""
+
+from audits.sufficiency._anchors import (
+    AnchorMeasurement,
+    AnchorPlan,
+    AnchorTask,
+    Split,
+    make_split,
+    measure_anchor,
+    plan_anchors,
+    summarise_anchors,
+)
+from audits.sufficiency._assess import assess, measure_within_budget
+from audits.sufficiency._costs import fit_cost_curve, forecast_costs
+from audits.sufficiency._curves import FAMILIES, CurveFit, fit_curve
+from audits.sufficiency._extrapolate import DEFAULT_FAMILIES, extrapolate
+from audits.sufficiency._metrics import METRICS, Metric
+from audits.sufficiency._result import (
+    SCHEMA_VERSION,
+    Anchor,
+    CostCurve,
+    CostForecast,
+    Crossover,
+    Diagnostic,
+    Extrapolation,
+    ForecastPoint,
+    IntervalModel,
+    ModelForecast,
+    RowsForTarget,
+    ScaleFeatures,
+    SufficiencyResult,
+)
+from audits.sufficiency._text import render_text
+from audits.sufficiency._verdicts import crossover, rows_for_target
+
+__all__ = [
+    "DEFAULT_FAMILIES",
+    "FAMILIES",
+    "METRICS",
+    "SCHEMA_VERSION",
+    "Anchor",
+    "AnchorMeasurement",
+    "AnchorPlan",
+    "AnchorTask",
+    "CostCurve",
+    "CostForecast",
+    "Crossover",
+    "CurveFit",
+    "Diagnostic",
+    "Extrapolation",
+    "ForecastPoint",
+    "IntervalModel",
+    "Metric",
+    "ModelForecast",
+    "RowsForTarget",
+    "ScaleFeatures",
+    "Split",
+    "SufficiencyResult",
+    "assess",
+    "crossover",
+    "extrapolate",
+    "fit_cost_curve",
+    "fit_curve",
+    "forecast_costs",
+    "make_split",
+    "measure_anchor",
+    "measure_within_budget",
+    "plan_anchors",
+    "render_text",
+    "rows_for_target",
+    "summarise_anchors",
+]

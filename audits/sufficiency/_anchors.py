@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 import pickle
 import time
+import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -133,6 +134,7 @@ def plan_anchors(
     n_classes: int = 2,
     min_size: int = 64,
     step: float = math.sqrt(2.0),
+    span: float = 64.0,
     validation_fraction: float = 0.2,
     max_validation: int = 20_000,
     repetitions: int = 3,
@@ -150,6 +152,9 @@ def plan_anchors(
         Smallest training subset (lowered for small datasets, never below 16).
     step : float, default=sqrt(2)
         Ratio between consecutive sizes.
+    span : float, default=64.0
+        Largest ratio of the largest to the smallest size (smaller anchors say little
+        about the far end of the curve, and the extrapolation ignores them).
     validation_fraction : float, default=0.2
         Share of the rows held out for validation, at most ``max_validation`` rows.
     max_validation : int, default=20_000
@@ -171,14 +176,12 @@ def plan_anchors(
         )
     if not step > 1.0:
         raise ConfigError(f"`step` must be > 1; got {step!r}", reason="anchor_step")
-    n_validation = int(
-        min(max_validation, max(round(validation_fraction * n_rows), 2 * n_classes))
-    )
+    n_validation = int(min(max_validation, max(round(validation_fraction * n_rows), 2 * n_classes)))
     pool = n_rows - n_validation
     if max_size is not None:
         _check_int("max_size", max_size, low=2)
         pool = min(pool, max_size)
-    smallest = max(16, min(min_size, pool // 8))
+    smallest = max(16, min(min_size, pool // 8), math.ceil(pool / span))
     if pool < smallest or n_rows < 64:
         raise DataError(
             f"`X` must have at least 64 rows for a learning curve; got {n_rows}",
@@ -272,6 +275,8 @@ def measure_anchor(
     -------
     AnchorMeasurement
     """
+    from sklearn.exceptions import ConvergenceWarning
+
     from audits.models import make_model
 
     started = time.perf_counter()
@@ -280,9 +285,11 @@ def measure_anchor(
     val = split.validation[task.rep]
     X_train, y_train = X.iloc[rows], split.codes[rows]
     model = make_model(task.model, X, random_state=random_state + task.rep)
-    t0 = time.perf_counter()
-    model.fit(X_train, y_train)
-    fit_seconds = time.perf_counter() - t0
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", category=ConvergenceWarning)
+        t0 = time.perf_counter()
+        model.fit(X_train, y_train)
+        fit_seconds = time.perf_counter() - t0
     X_val = X.iloc[val]
     t0 = time.perf_counter()
     proba = aligned_proba(model, X_val, split.n_classes)

@@ -274,7 +274,6 @@ def fit_curve(
     family: str,
     weights: FloatArray | None = None,
     upper: float = np.inf,
-    sign: float = 1.0,
     n_starts: int = 3,
 ) -> CurveFit:
     """Fit one family to (mean) scores measured at distinct sizes.
@@ -284,24 +283,24 @@ def fit_curve(
     sizes : array-like of shape (m,)
         Distinct training-set sizes, increasing.
     scores : array-like of shape (m,)
-        Score at each size (in the metric's own orientation).
+        Score at each size, oriented so that higher is better.
     family : str
         A key of :data:`FAMILIES` or ``"last"``.
     weights : array-like of shape (m,), optional
         Non-negative least-squares weights; equal by default.
     upper : float, default=inf
-        Largest allowed oriented asymptote (``sign * best possible score``).
-    sign : float, default=1.0
-        +1 when higher scores are better, -1 otherwise.
+        Largest allowed asymptote (the best possible oriented score).
     n_starts : int, default=3
         Number of best grid points the bounded refinement starts from.
 
     Returns
     -------
     CurveFit
+        With ``sign=1``; set ``sign=-1`` (:func:`dataclasses.replace`) to predict a
+        metric that was negated to orient it.
     """
     x_n = np.asarray(sizes, dtype=float)
-    y = sign * np.asarray(scores, dtype=float)
+    y = np.asarray(scores, dtype=float)
     w = np.ones_like(y) if weights is None else np.asarray(weights, dtype=float)
     w = w / w.sum()
     n_ref = float(x_n.max())
@@ -309,7 +308,7 @@ def fit_curve(
         last = x_n == n_ref
         value = float(np.average(y[last], weights=w[last]))
         rmse = float(np.sqrt(w @ (y - value) ** 2))
-        return CurveFit("last", value, 0.0, (), n_ref, sign, rmse)
+        return CurveFit("last", value, 0.0, (), n_ref, 1.0, rmse)
     fam = FAMILIES[family]
     x = x_n / n_ref
     grid = fam.theta_grid()
@@ -327,7 +326,6 @@ def fit_curve(
         g_best,
         tuple(float(t) for t in theta_best),
         n_ref,
-        sign,
+        1.0,
         float(np.sqrt(max(sse_best, 0.0))),
     )
-

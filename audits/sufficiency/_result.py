@@ -19,9 +19,12 @@ __all__ = [
     "Diagnostic",
     "Extrapolation",
     "ForecastPoint",
+    "FEATURES",
+    "GAIN_EPS",
     "IntervalModel",
     "ModelForecast",
     "RowsForTarget",
+    "ScaleFeatures",
     "SufficiencyResult",
 ]
 
@@ -85,39 +88,96 @@ class Diagnostic:
     message: str
 
 
+FEATURES = (
+    "intercept",
+    "log_se",
+    "log_rmse",
+    "log_gain",
+    "log_ratio",
+    "log_headroom",
+    "log_n_last",
+    "irregular",
+)
+"""Terms of the interval scale regression, in the order of its coefficients."""
+
+GAIN_EPS = 1e-3
+"""Added to absolute gains and residuals before taking logs."""
+
+
+@dataclass(frozen=True)
+class ScaleFeatures:
+    """What the interval scale of one curve depends on, besides the size asked for.
+
+    Attributes
+    ----------
+    se : float
+        Standard error of the last anchor's mean score.
+    rmse : float
+        Weighted RMS residual of the fitted curve.
+    headroom : float
+        Distance from the last anchor's score to the best possible score.
+    n_last : float
+        Largest measured size.
+    irregular : bool
+        Whether a diagnostic was raised.
+    """
+
+    se: float
+    rmse: float
+    headroom: float
+    n_last: float
+    irregular: bool
+
+    def design(self, gain: np.ndarray, ratio: np.ndarray) -> np.ndarray:
+        """Regression terms (see :data:`FEATURES`) for forecast gains over the last anchor
+        and extrapolation ratios, both of shape (k,); returns shape (k, len(FEATURES))."""
+        gain = np.asarray(gain, dtype=float)
+        ones = np.ones_like(gain)
+        return np.column_stack(
+            [
+                ones,
+                ones * np.log(max(self.se, 1e-4)),
+                ones * np.log(max(self.rmse, 1e-4)),
+                np.log(np.abs(gain) + GAIN_EPS),
+                np.log(np.maximum(np.asarray(ratio, dtype=float), 1.0)),
+                ones * np.log(max(self.headroom, 1e-3)),
+                ones * np.log(self.n_last),
+                ones * float(self.irregular),
+            ]
+        )
+
+
 @dataclass(frozen=True)
 class IntervalModel:
-    """Calibrated forecast intervals of one curve.
+    """Calibrated forecast intervals of one curve (see :mod:`._calibration`).
 
-    At ``n`` rows, with ``ratio = max(n / n_last, 1)``, the interval is
-    ``score(n) + scale(n) * [low(ratio), high(ratio)]`` where
-    ``scale(n) = sqrt(noise**2 + (score(n) - score(n_last))**2)`` and ``low``/``high``
-    are interpolated in ``log(ratio)`` from the calibration table (held constant past
-    its last ratio).
+    At ``n`` rows, with ``ratio = max(n / n_last, 1)`` and ``gain`` the fitted curve's
+    rise from ``n_last`` to ``n``, ``scale = exp(design(gain, ratio) @ coef)``, and in the
+    higher-is-better orientation the forecast is ``curve(n) + scale * mid(ratio)`` with
+    interval ``curve(n) + scale * [low(ratio), high(ratio)]``; ``low``, ``mid`` and
+    ``high`` are interpolated in ``log(ratio)`` (constant past the last ratio).
 
     Attributes
     ----------
     level : float
         Nominal coverage.
-    n_last : float
-        Largest measured size.
-    noise : float
-        Noise scale of the measured curve, in score units.
+    features : ScaleFeatures
+    coef : tuple of float
+        Scale regression coefficients.
     ratios : tuple of float
-        Extrapolation ratios of the table, increasing.
-    low, high : tuple of float
-        Quantiles of the scaled residual ``(truth - forecast) / scale`` at each ratio.
-    best : float
-        Best possible score; intervals are clipped to it.
-    worst : float
-        The other end of the metric's range.
+        Extrapolation ratios of the quantile table, increasing.
+    low, mid, high : tuple of float
+        Lower, median and upper quantiles of the scaled residual at each ratio.
+    best, worst : float
+        The ends of the metric's range; forecasts are clipped to it.
     """
 
     level: float
-    n_last: float
-    noise: float
+    features: ScaleFeatures
+    coef: tuple[float, ...]
     ratios: tuple[float, ...]
     low: tuple[float, ...]
+    mid: tuple[float, ...]
     high: tuple[float, ...]
     best: float
     worst: float
@@ -164,6 +224,14 @@ class Extrapolation:
         """The diagnostic codes."""
         return tuple(d.code for d in self.diagnostics)
 
+    def points(self, sizes: Any) -> tuple[ForecastPoint, ...]:
+        """:meth:`band` at ``sizes`` as forecast points (sizes rounded to rows)."""
+        n = np.atleast_1d(np.asarray(sizes, dtype=float))
+        return tuple(
+            ForecastPoint(int(round(k)), float(s), float(lo), float(hi))
+            for k, s, lo, hi in zip(n, *self.band(n), strict=True)
+        )
+
     def band(self, sizes: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Forecast and interval at any sizes.
 
@@ -176,24 +244,19 @@ class Extrapolation:
         score, low, high : ndarray of shape (k,)
         """
         iv = self.interval
-        n = np.asarray(sizes, dtype=float)
-        score = self.curve.predict(n)
-        last = self.curve.predict(np.array([iv.n_last]))[0]
-        scale = np.hypot(iv.noise, score - last)
-        log_ratio = np.log(np.maximum(n / iv.n_last, 1.0))
+        n = np.atleast_1d(np.asarray(sizes, dtype=float))
+        sign = self.curve.sign
+        oriented = sign * self.curve.predict(n)
+        at_last = sign * self.curve.predict(np.array([iv.features.n_last]))[0]
+        ratio = np.maximum(n / iv.features.n_last, 1.0)
+        scale = np.exp(iv.features.design(oriented - at_last, ratio) @ np.asarray(iv.coef))
         grid = np.log(iv.ratios)
-        q_low = np.interp(log_ratio, grid, iv.low)
-        q_high = np.interp(log_ratio, grid, iv.high)
-        sign = 1.0 if self.higher_is_better else -1.0
-        lo_bound, hi_bound = sorted((iv.worst, iv.best))
-        low = score + scale * (q_low if sign > 0 else -q_high)
-        high = score + scale * (q_high if sign > 0 else -q_low)
-        clip = np.clip
-        return (
-            clip(score, lo_bound, hi_bound),
-            clip(np.minimum(low, score), lo_bound, hi_bound),
-            clip(np.maximum(high, score), lo_bound, hi_bound),
-        )
+        q = [np.interp(np.log(ratio), grid, t) for t in (iv.mid, iv.low, iv.high)]
+        score, low, high = (sign * (oriented + scale * qi) for qi in q)
+        if sign < 0:
+            low, high = high, low
+        lo_end, hi_end = sorted((iv.worst, iv.best))
+        return tuple(np.clip(v, lo_end, hi_end) for v in (score, low, high))
 
 
 @dataclass(frozen=True)
@@ -297,6 +360,9 @@ class ModelForecast:
         At each requested size.
     cost_curves : dict of str to CostCurve
         The fitted cost power laws.
+    band : tuple of ForecastPoint
+        The forecast and its interval on a log-spaced grid from the smallest anchor to
+        the largest requested size (for plots: a renderer needs no curve maths).
     skipped_sizes : tuple of int
         Planned sizes not measured because the time budget would have run out.
     """
@@ -310,6 +376,7 @@ class ModelForecast:
     backtest: dict[str, float]
     costs: tuple[CostForecast, ...]
     cost_curves: dict[str, CostCurve]
+    band: tuple[ForecastPoint, ...] = ()
     skipped_sizes: tuple[int, ...] = ()
 
 

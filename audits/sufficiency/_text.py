@@ -27,18 +27,36 @@ def _model_lines(name: str, model: ModelForecast, level: float) -> list[str]:
     lines += _table(
         ("measured n", "score", "std", "train", "fit s"),
         [
-            (_rows(a.n), f"{a.score:.4f}", f"{a.score_std:.4f}", f"{a.train_score:.4f}",
-             f"{a.fit_seconds:.2f}")
+            (
+                _rows(a.n),
+                f"{a.score:.4f}",
+                f"{a.score_std:.4f}",
+                f"{a.train_score:.4f}",
+                f"{a.fit_seconds:.2f}",
+            )
             for a in model.anchors
         ],
     )
     lines += _table(
-        ("forecast n", "score", f"{level:.0%} interval", "fit s", "predict us/row", "model MB",
-         "load s"),
+        (
+            "forecast n",
+            "score",
+            f"{level:.0%} interval",
+            "fit s",
+            "predict us/row",
+            "model MB",
+            "load s",
+        ),
         [
-            (_rows(p.n), f"{p.score:.4f}", f"[{p.low:.4f}, {p.high:.4f}]",
-             f"{c.fit_seconds:.1f}", f"{c.predict_seconds_per_row * 1e6:.1f}",
-             f"{c.model_bytes / 1e6:.2f}", f"{c.load_seconds:.3f}")
+            (
+                _rows(p.n),
+                f"{p.score:.4f}",
+                f"[{p.low:.4f}, {p.high:.4f}]",
+                f"{c.fit_seconds:.1f}",
+                f"{c.predict_seconds_per_row * 1e6:.1f}",
+                f"{c.model_bytes / 1e6:.2f}",
+                f"{c.load_seconds:.3f}",
+            )
             for p, c in zip(model.forecast, model.costs, strict=True)
         ],
     )

@@ -37,8 +37,7 @@ def add_parser(subparsers: Any) -> None:
     parser.add_argument(
         "--metric",
         default="accuracy",
-        help="accuracy, balanced_accuracy, macro_f1, roc_auc or log_loss "
-        "(default: %(default)s)",
+        help="accuracy, balanced_accuracy, macro_f1, roc_auc or log_loss (default: %(default)s)",
     )
     parser.add_argument(
         "--budget-seconds",

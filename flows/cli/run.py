@@ -7,6 +7,7 @@ import sys
 from typing import Any
 
 from audits.io import read_dataset
+from audits.sufficiency import METRICS
 
 __all__ = ["add_parser", "execute"]
 
@@ -47,6 +48,31 @@ def add_audit_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--suites", metavar="DIR", help="folder of expectation suites (default: the shipped ones)"
     )
+    parser.add_argument(
+        "--no-forecast",
+        dest="forecast",
+        action="store_false",
+        help="skip the learning-curve forecast (the slowest stage)",
+    )
+    parser.add_argument(
+        "--metric",
+        default="accuracy",
+        choices=METRICS,
+        help="score of the learning curves (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--target-score",
+        type=float,
+        metavar="S",
+        help="forecast the rows each model needs to reach this score",
+    )
+    parser.add_argument(
+        "--budget-seconds",
+        type=float,
+        default=300.0,
+        metavar="B",
+        help="wall-time budget of the forecast (default: %(default)s)",
+    )
     parser.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
 
 
@@ -72,6 +98,10 @@ def execute(args: argparse.Namespace, *, path: str, target: str, strict: bool = 
         sample=args.sample,
         allowed_labels=labels,
         suite_dir=args.suites,
+        forecast=args.forecast,
+        metric=args.metric,
+        target_score=args.target_score,
+        budget_seconds=args.budget_seconds,
         seed=args.seed,
     )
     verdict = (

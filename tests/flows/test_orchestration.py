@@ -69,10 +69,22 @@ def write_config(folder: Path, datasets: dict[str, dict], **top: object) -> Path
 
 
 def comparable(results_json: Path) -> dict:
-    """results.json without what differs between two runs of the same audit (times, paths)."""
-    document = json.loads(results_json.read_text())
-    document.pop("run", None)
-    return document
+    """results.json without what is measured, not computed: the run's times and paths, and
+    the wall-clock costs of the sufficiency section (fit, load and predict seconds, and
+    the cost curves fitted to them)."""
+    return _without_timings(json.loads(results_json.read_text()))
+
+
+def _without_timings(value):
+    if isinstance(value, dict):
+        return {
+            k: _without_timings(v)
+            for k, v in value.items()
+            if k not in ("run", "cost_curves") and "seconds" not in k
+        }
+    if isinstance(value, list):
+        return [_without_timings(v) for v in value]
+    return value
 
 
 # --- deployments -------------------------------------------------------------------------

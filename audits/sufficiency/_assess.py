@@ -1,0 +1,334 @@
+"""The whole sufficiency forecast of one dataset: measure, extrapolate, cost, compare."""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Iterable, Sequence
+from functools import partial
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from audits.errors import ConfigError, DataError, InputError, TargetError
+from audits.sufficiency._anchors import (
+    AnchorMeasurement,
+    AnchorPlan,
+    AnchorTask,
+    Split,
+    make_split,
+    measure_anchor,
+    plan_anchors,
+    summarise_anchors,
+)
+from audits.sufficiency._costs import fit_cost_curve, forecast_costs
+from audits.sufficiency._extrapolate import extrapolate
+from audits.sufficiency._metrics import get_metric
+from audits.sufficiency._result import ModelForecast, SufficiencyResult
+from audits.sufficiency._verdicts import crossover, rows_for_target
+
+__all__ = ["assess", "measure_within_budget"]
+
+MapFn = Callable[[Callable[[AnchorTask], AnchorMeasurement], Iterable[AnchorTask]], Iterable]
+
+DEFAULT_AT = (1, 2, 5, 10)
+"""Default forecast sizes, as multiples of the rows available."""
+
+HORIZON = 100.0
+"""Rows needed and crossovers are searched up to this many times the rows available."""
+
+_BAND_POINTS = 25
+_ANALYSIS_SHARE, _ANALYSIS_SECONDS = 0.1, 2.0
+"""Of a time budget, this share (at most this many seconds) is kept for the curve fits."""
+
+
+def _check_inputs(X: Any, y: Any) -> tuple[pd.DataFrame, pd.Series]:
+    if not isinstance(X, pd.DataFrame):
+        raise InputError(f"`X` must be a pandas DataFrame; got {type(X).__name__}")
+    if X.shape[1] == 0:
+        raise DataError("`X` must have at least one feature column; got none")
+    if len(y) != len(X):
+        raise InputError(f"`y` must have one label per row of `X` ({len(X)}); got {len(y)}")
+    y = pd.Series(np.asarray(y), index=X.index) if not isinstance(y, pd.Series) else y
+    missing = int(y.isna().sum())
+    if missing:
+        raise TargetError(f"`y` must not have missing labels; got {missing}")
+    if y.nunique() < 2:
+        raise TargetError(f"`y` must have at least two classes; got {y.nunique()}")
+    return X.reset_index(drop=True), y.reset_index(drop=True)
+
+
+def _check_options(
+    models: Sequence[str],
+    at: Sequence[int] | None,
+    n_rows: int,
+    budget_seconds: float | None,
+) -> tuple[tuple[str, ...], tuple[int, ...]]:
+    from audits.models import MODEL_KINDS
+
+    if isinstance(models, str) or not models or len(set(models)) != len(models):
+        raise ConfigError(
+            f"`models` must be a sequence of distinct model kinds; got {models!r}",
+            reason="models",
+        )
+    for kind in models:
+        if kind not in MODEL_KINDS and ":" not in str(kind):
+            raise ConfigError(
+                f"`models` entries must be one of {', '.join(MODEL_KINDS)} or "
+                f"'package.module:callable'; got {kind!r}",
+                reason="models",
+            )
+    sizes = tuple(m * n_rows for m in DEFAULT_AT) if at is None else tuple(at)
+    if not sizes or any(
+        isinstance(s, bool) or not isinstance(s, int | np.integer) or s < 1 for s in sizes
+    ):
+        raise ConfigError(f"`at` must be one or more row counts >= 1; got {at!r}", reason="at")
+    if budget_seconds is not None and not (
+        isinstance(budget_seconds, int | float)
+        and math.isfinite(budget_seconds)
+        and budget_seconds > 0
+    ):
+        raise ConfigError(
+            f"`budget_seconds` must be a positive number of seconds; got {budget_seconds!r}",
+            reason="budget_seconds",
+        )
+    return tuple(models), tuple(sorted({int(s) for s in sizes}))
+
+
+def _predicted_seconds(done: Sequence[AnchorMeasurement], size: int) -> float:
+    """Wall time one more fit at ``size`` is expected to take, from the smaller ones.
+
+    A power law in log-log space on the mean task time per size, with an exponent of
+    at least 1 (fits do not get cheaper per row), so the guess errs on the long side.
+    """
+    if not done:
+        return 0.0
+    per_size: dict[int, list[float]] = {}
+    for m in done:
+        per_size.setdefault(m.size, []).append(m.task_seconds)
+    sizes = sorted(per_size)
+    return fit_cost_curve(
+        sizes, [float(np.mean(per_size[s])) for s in sizes], min_exponent=1.0
+    ).predict(size)
+
+
+def measure_within_budget(
+    X: pd.DataFrame,
+    split: Split,
+    plan: AnchorPlan,
+    *,
+    models: Sequence[str],
+    metric: str,
+    deadline: float | None,
+    map_fn: MapFn = map,
+    random_state: int = 0,
+) -> tuple[dict[str, list[AnchorMeasurement]], dict[str, tuple[int, ...]]]:
+    """Measure the planned anchors, smallest first, skipping what would overrun.
+
+    Before each size, each model's fit time there is predicted from its smaller
+    anchors; a model whose repetitions would not finish before ``deadline``
+    (``time.perf_counter()`` clock) stops there. The fits of one size, over models and
+    repetitions, go through ``map_fn`` together.
+
+    Parameters
+    ----------
+    X : DataFrame of shape (n_rows, n_features)
+    split : Split
+    plan : AnchorPlan
+    models : sequence of str
+    metric : str
+    deadline : float or None
+        No limit when None.
+    map_fn : callable, default=map
+        ``map_fn(function, tasks)`` returns the measurements of the tasks, like ``map``.
+    random_state : int, default=0
+
+    Returns
+    -------
+    measurements : dict of str to list of AnchorMeasurement
+    skipped : dict of str to tuple of int
+        Planned sizes each model did not measure.
+    """
+    run = partial(measure_anchor, X, split, metric=metric, random_state=random_state)
+    done: dict[str, list[AnchorMeasurement]] = {m: [] for m in models}
+    skipped: dict[str, tuple[int, ...]] = {m: () for m in models}
+    active = list(models)
+    for i, size in enumerate(plan.sizes):
+        planned = 0.0
+        for model in list(active):
+            cost = plan.repetitions * _predicted_seconds(done[model], size)
+            if deadline is not None and i > 0 and time.perf_counter() + planned + cost > deadline:
+                active.remove(model)
+                skipped[model] = plan.sizes[i:]
+            else:
+                planned += cost
+        if not active:
+            break
+        tasks = [AnchorTask(m, size, r) for m in active for r in range(plan.repetitions)]
+        for measurement in map_fn(run, tasks):
+            done[measurement.model].append(measurement)
+    return done, skipped
+
+
+def assess(
+    X: pd.DataFrame,
+    y: pd.Series | np.ndarray,
+    *,
+    models: Sequence[str] = ("classical", "deep"),
+    metric: str = "accuracy",
+    at: Sequence[int] | None = None,
+    target_score: float | None = None,
+    budget_seconds: float | None = None,
+    level: float = 0.9,
+    repetitions: int = 3,
+    min_size: int = 64,
+    validation_fraction: float = 0.2,
+    max_validation: int = 20_000,
+    random_state: int = 0,
+    map_fn: MapFn = map,
+) -> SufficiencyResult:
+    """Forecast how each model's score grows with more rows, and what it costs.
+
+    Learning curves are measured on nested stratified subsets (geometric sizes,
+    several repetitions), extrapolated with :func:`extrapolate`, and read off for the
+    score at the ``at`` sizes, the rows needed for ``target_score``, and the size at
+    which the second model overtakes the first.
+
+    Parameters
+    ----------
+    X : DataFrame of shape (n_rows, n_features)
+        Raw features.
+    y : Series or ndarray of shape (n_rows,)
+        Labels, no missing values, at least two classes.
+    models : sequence of str, default=("classical", "deep")
+        Model kinds for :func:`audits.models.make_model`; a crossover is reported for
+        the second overtaking the first.
+    metric : str, default="accuracy"
+        ``accuracy``, ``balanced_accuracy``, ``macro_f1``, ``roc_auc`` or ``log_loss``.
+    at : sequence of int, optional
+        Training sizes to forecast at; 1, 2, 5 and 10 times ``n_rows`` by default.
+    target_score : float, optional
+        Score whose required rows are forecast for each model.
+    budget_seconds : float, optional
+        Wall-time budget of the whole forecast: an anchor is skipped when its predicted
+        fit time would not fit in what is left (the smallest is always measured).
+    level : float, default=0.9
+        Nominal coverage of the intervals.
+    repetitions : int, default=3
+    min_size : int, default=64
+        Smallest training subset.
+    validation_fraction : float, default=0.2
+        Share of the rows held out for validation (at most ``max_validation``).
+    max_validation : int, default=20_000
+    random_state : int, default=0
+    map_fn : callable, default=map
+        ``map_fn(function, tasks)`` runs the anchor fits of one size; pass a parallel
+        map (a pool's ``map``, Prefect ``task.map`` results, ...) to fan them out.
+
+    Returns
+    -------
+    SufficiencyResult
+
+    Raises
+    ------
+    InputError, TargetError, DataError, ConfigError
+        Bad data or options, with a one-line message.
+    """
+    started = time.perf_counter()
+    X, y = _check_inputs(X, y)
+    spec = get_metric(metric)
+    models, sizes = _check_options(models, at, len(y), budget_seconds)
+    worst = 0.0 if spec.higher_is_better else math.inf
+    if target_score is not None and not (
+        isinstance(target_score, int | float)
+        and min(worst, spec.best) < target_score
+        and target_score <= max(worst, spec.best)
+    ):
+        raise ConfigError(
+            f"`target_score` must be a {metric} value in the metric's range; got {target_score!r}",
+            reason="target_score",
+        )
+    plan = plan_anchors(
+        len(y),
+        n_classes=int(y.nunique()),
+        min_size=min_size,
+        validation_fraction=validation_fraction,
+        max_validation=max_validation,
+        repetitions=repetitions,
+    )
+    split = make_split(y, plan=plan, random_state=random_state)
+    deadline = None
+    if budget_seconds is not None:
+        reserve = min(_ANALYSIS_SHARE * budget_seconds, _ANALYSIS_SECONDS)
+        deadline = started + budget_seconds - reserve
+    measured, skipped = measure_within_budget(
+        X,
+        split,
+        plan,
+        models=models,
+        metric=metric,
+        deadline=deadline,
+        map_fn=map_fn,
+        random_state=random_state,
+    )
+    forecasts, extrapolations = {}, {}
+    for model in models:
+        anchors = summarise_anchors(measured[model])
+        ext = extrapolate(
+            [a.n for a in anchors for _ in a.scores],
+            [s for a in anchors for s in a.scores],
+            at=sizes,
+            level=level,
+            higher_is_better=spec.higher_is_better,
+            best=spec.best,
+            worst=worst,
+        )
+        curves, costs = forecast_costs(anchors, sizes)
+        extrapolations[model] = ext
+        forecasts[model] = ModelForecast(
+            anchors=anchors,
+            family=ext.family,
+            params=ext.params,
+            forecast=ext.forecast,
+            ceiling=ext.ceiling,
+            diagnostics=ext.diagnostics,
+            backtest=ext.backtest,
+            costs=costs,
+            cost_curves=curves,
+            band=ext.points(np.geomspace(anchors[0].n, max(sizes), _BAND_POINTS)),
+            skipped_sizes=skipped[model],
+        )
+    rows = None
+    if target_score is not None:
+        rows = {
+            m: rows_for_target(
+                extrapolations[m],
+                float(target_score),
+                measured={a.n: a.score for a in forecasts[m].anchors},
+                horizon=HORIZON * len(y),
+            )
+            for m in models
+        }
+    cross = None
+    if len(models) >= 2:
+        cross = crossover(
+            extrapolations[models[1]],
+            extrapolations[models[0]],
+            names=(models[1], models[0]),
+            n_rows=len(y),
+            factor=HORIZON,
+        )
+    return SufficiencyResult(
+        metric=metric,
+        higher_is_better=spec.higher_is_better,
+        level=level,
+        n_rows=len(y),
+        n_validation=plan.n_validation,
+        repetitions=plan.repetitions,
+        models=forecasts,
+        rows_for_target=rows,
+        crossover=cross,
+        elapsed_seconds=time.perf_counter() - started,
+        budget_seconds=None if budget_seconds is None else float(budget_seconds),
+    )

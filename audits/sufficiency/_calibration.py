@@ -1,0 +1,81 @@
+"""Forecast intervals calibrated on real learning curves (LCDB).
+
+How far a forecast lands from the truth was measured on LCDB 0.1.0 by
+``benchmarks/curve_families.py``, which extrapolated about 1,700 learning curves
+(gradient boosting, random forest, logistic regression, MLP) from anchors up to a
+cut-off to every larger measured size. Two things were learned from those residuals
+(``truth - forecast``, in score units, higher-is-better orientation):
+
+1. a *scale*: ``log|residual|`` regressed on features of the curve (noise of the
+   last anchor, scatter of the fit, forecast gain over the last anchor, extrapolation
+   ratio, headroom to the best score, size of the last anchor, irregular shape), and
+2. per extrapolation-ratio bin, quantiles of ``residual / scale``.
+
+An interval is then ``forecast + scale * [q_low, q_high]`` and the point forecast is
+shifted by ``scale * q_median`` (the curves' typical bias). The fitted numbers live in
+:mod:`audits.sufficiency._calibration_data`, written by the benchmark.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from audits.errors import ConfigError
+from audits.sufficiency._result import FEATURES
+
+__all__ = ["Calibration", "load_calibration"]
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """The calibrated interval model.
+
+    Attributes
+    ----------
+    coef : tuple of float
+        Scale regression coefficients, one per name in :data:`FEATURES`.
+    ratios : tuple of float
+        Representative extrapolation ratio of each bin, increasing.
+    probs : tuple of float
+        Probabilities of the stored quantiles, increasing, containing 0.5.
+    quantiles : tuple of tuple of float
+        ``quantiles[i][j]``: quantile ``probs[j]`` of ``residual / scale`` in bin ``i``.
+    max_ratio : float
+        Largest extrapolation ratio seen in calibration.
+    source : str
+        Where the numbers come from.
+    """
+
+    coef: tuple[float, ...]
+    ratios: tuple[float, ...]
+    probs: tuple[float, ...]
+    quantiles: tuple[tuple[float, ...], ...]
+    max_ratio: float
+    source: str
+
+    def quantile_curve(self, prob: float) -> np.ndarray:
+        """Quantile ``prob`` of the scaled residual in each ratio bin, shape (n_bins,)."""
+        if not self.probs[0] <= prob <= self.probs[-1]:
+            raise ConfigError(
+                f"`level` must leave tails inside [{self.probs[0]}, {self.probs[-1]}]; "
+                f"got a tail at {prob:.3f}",
+                reason="level",
+            )
+        table = np.asarray(self.quantiles)
+        return np.array([np.interp(prob, self.probs, row) for row in table])
+
+
+def load_calibration() -> Calibration:
+    """The committed calibration (see ``benchmarks/curve_families.py``)."""
+    from audits.sufficiency._calibration_data import CALIBRATION
+
+    return Calibration(
+        coef=tuple(CALIBRATION["coef"][name] for name in FEATURES),
+        ratios=tuple(CALIBRATION["ratios"]),
+        probs=tuple(CALIBRATION["probs"]),
+        quantiles=tuple(tuple(row) for row in CALIBRATION["quantiles"]),
+        max_ratio=float(CALIBRATION["max_ratio"]),
+        source=str(CALIBRATION["source"]),
+    )

@@ -1,0 +1,185 @@
+"""Answers read off extrapolated curves: rows needed for a target score, and crossovers."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from audits.sufficiency._result import Crossover, Extrapolation, RowsForTarget
+
+__all__ = ["crossover", "rows_for_target"]
+
+_GRID_POINTS = 400
+
+
+def _grid(start: float, stop: float) -> np.ndarray:
+    return np.geomspace(start, max(stop, start * 1.0001), _GRID_POINTS)
+
+
+def _first(grid: np.ndarray, mask: np.ndarray) -> int | None:
+    hits = np.flatnonzero(mask)
+    return int(round(grid[hits[0]])) if len(hits) else None
+
+
+def rows_for_target(
+    extrapolation: Extrapolation, target: float, *, measured: dict[int, float], horizon: float
+) -> RowsForTarget:
+    """Training rows needed to reach ``target``, with the interval of that size.
+
+    Parameters
+    ----------
+    extrapolation : Extrapolation
+    target : float
+        Score to reach.
+    measured : dict of int to float
+        Measured mean score per size (to report a target already reached).
+    horizon : float
+        Largest size searched.
+
+    Returns
+    -------
+    RowsForTarget
+        ``n`` is where the forecast reaches the target, ``low`` where the optimistic end
+        of the interval does, ``high`` where the pessimistic end does.
+    """
+    sign = 1.0 if extrapolation.higher_is_better else -1.0
+    ceiling = extrapolation.ceiling
+
+    def result(
+        status: str,
+        n: int | None,
+        message: str,
+        *,
+        low: int | None = None,
+        high: int | None = None,
+    ) -> RowsForTarget:
+        return RowsForTarget(
+            target=target,
+            status=status,
+            n=n,
+            low=low,
+            high=high,
+            ceiling=ceiling,
+            message=message,
+        )
+
+    reached = [n for n, score in sorted(measured.items()) if sign * (score - target) >= 0]
+    if reached:
+        return result(
+            "reached",
+            reached[0],
+            f"already reached: {measured[reached[0]]:.4f} measured at {reached[0]:,} rows",
+        )
+    n_last = extrapolation.interval.features.n_last
+    grid = _grid(n_last, horizon)
+    score, low, high = extrapolation.band(grid)
+    optimistic, pessimistic = (high, low) if sign > 0 else (low, high)
+    n = _first(grid, sign * (score - target) >= 0)
+    n_low = _first(grid, sign * (optimistic - target) >= 0)
+    n_high = _first(grid, sign * (pessimistic - target) >= 0)
+    possible = f" (possible from {n_low:,} rows at the optimistic end)" if n_low else ""
+    if sign * (ceiling - target) < 0:
+        return result(
+            "unreachable",
+            None,
+            f"not reachable: the curve levels off at {ceiling:.4f}{possible}",
+            low=n_low,
+        )
+    if n is None:
+        return result(
+            "beyond_horizon", None, f"needs more than {horizon:,.0f} rows{possible}", low=n_low
+        )
+    upper = f"{n_high:,}" if n_high else f"more than {horizon:,.0f}"
+    return result(
+        "forecast",
+        n,
+        f"about {n:,} rows ({extrapolation.interval.level:.0%} interval {n_low:,} to {upper})",
+        low=n_low,
+        high=n_high,
+    )
+
+
+def crossover(
+    challenger: Extrapolation,
+    incumbent: Extrapolation,
+    *,
+    names: tuple[str, str],
+    n_rows: int,
+    factor: float = 100.0,
+) -> Crossover:
+    """Training size at which ``challenger`` starts scoring better than ``incumbent``.
+
+    The interval combines the two models' forecast intervals as independent errors:
+    the difference's lower end is ``d - hypot(challenger's downside, incumbent's upside)``.
+
+    Parameters
+    ----------
+    challenger, incumbent : Extrapolation
+    names : (str, str)
+        Names of the challenger and of the incumbent.
+    n_rows : int
+        Rows available now.
+    factor : float, default=100.0
+        Sizes up to ``factor * n_rows`` are searched.
+
+    Returns
+    -------
+    Crossover
+    """
+    sign = 1.0 if challenger.higher_is_better else -1.0
+    horizon = factor * n_rows
+    start = max(challenger.interval.features.n_last, incumbent.interval.features.n_last)
+    grid = _grid(start, horizon)
+    c_score, c_low, c_high = (sign * v for v in challenger.band(grid))
+    i_score, i_low, i_high = (sign * v for v in incumbent.band(grid))
+    if sign < 0:
+        c_low, c_high, i_low, i_high = c_high, c_low, i_high, i_low
+    diff = c_score - i_score
+    low_diff = diff - np.hypot(c_score - c_low, i_high - i_score)
+    high_diff = diff + np.hypot(c_high - c_score, i_score - i_low)
+    ch, inc = names
+
+    def result(
+        status: str,
+        n: int | None,
+        message: str,
+        *,
+        low: int | None = None,
+        high: int | None = None,
+    ) -> Crossover:
+        return Crossover(
+            challenger=ch,
+            incumbent=inc,
+            status=status,
+            n=n,
+            low=low,
+            high=high,
+            horizon=int(horizon),
+            message=message,
+        )
+
+    if diff[0] > 0:
+        return result(
+            "ahead",
+            None,
+            f"{ch} already scores better than {inc} at {int(start):,} rows "
+            f"(forecast {sign * c_score[0]:.4f} vs {sign * i_score[0]:.4f})",
+        )
+    n = _first(grid, diff > 0)
+    n_low = _first(grid, high_diff > 0)
+    n_high = _first(grid, low_diff > 0)
+    possible = f" (possible from {n_low:,} rows at the optimistic end)" if n_low else ""
+    if n is None:
+        return result(
+            "none",
+            None,
+            f"no crossover within {factor:g}x the current data ({horizon:,.0f} rows){possible}",
+            low=n_low,
+        )
+    upper = f"{n_high:,}" if n_high else f"more than {horizon:,.0f}"
+    return result(
+        "forecast",
+        n,
+        f"{ch} overtakes {inc} at about {n:,} rows (interval {n_low:,} to {upper})",
+        low=n_low,
+        high=n_high,
+    )

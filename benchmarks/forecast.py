@@ -1,0 +1,182 @@
+"""How good is the sufficiency forecast on real data? Forecast from 1/8, check on all.
+
+For every dataset of the catalog with at least ``--min-rows`` rows (target = last
+column): hold out a stratified test set, give :func:`audits.sufficiency.assess` one
+eighth of the remaining pool, and forecast the score at the full pool size. The truth
+is the same ``make_model`` estimator trained on the full pool and scored on the test
+set. Two baselines use the same anchors: a plain (unweighted, single-family) pow3
+least-squares fit, and the last anchor's score. The forecast's wall time is compared
+with one fit on the full pool.
+
+Usage (about an hour on 2 shared cores)::
+
+    python benchmarks/forecast.py                    # datasets in ../shared/datasets
+    python benchmarks/forecast.py --datasets-dir DIR --models classical,deep
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from sklearn.model_selection import train_test_split
+
+from audits.models import make_model
+from audits.sufficiency import assess, fit_curve
+from audits.sufficiency._metrics import METRICS, aligned_proba
+
+DEFAULT_DIR = Path(__file__).resolve().parents[1].parent / "shared" / "datasets"
+
+
+def load(path: Path) -> tuple[pd.DataFrame, pd.Series]:
+    """Features and labels (last column) with the unlabelled rows dropped."""
+    frame = pd.read_parquet(path)
+    target = frame.columns[-1]
+    frame = frame[frame[target].notna()].reset_index(drop=True)
+    return frame.drop(columns=[target]), frame[target].astype(str)
+
+
+def truth(
+    kind: str, X: pd.DataFrame, y: pd.Series, X_test: pd.DataFrame, y_test: pd.Series, seed: int
+) -> tuple[float, float]:
+    """Test accuracy of ``kind`` trained on all of ``X``, and the fit's wall time."""
+    labels = np.unique(np.concatenate([y.to_numpy(), y_test.to_numpy()]))
+    codes = np.searchsorted(labels, y.to_numpy())
+    model = make_model(kind, X, random_state=seed)
+    started = time.perf_counter()
+    model.fit(X, codes)
+    seconds = time.perf_counter() - started
+    proba = aligned_proba(model, X_test, len(labels))
+    score = METRICS["accuracy"].score(np.searchsorted(labels, y_test.to_numpy()), proba)
+    return score, seconds
+
+
+def baselines(model_result, n_pool: int) -> tuple[float, float]:
+    """Plain pow3 least squares on the anchor means, and the last anchor's score."""
+    anchors = model_result.anchors
+    n = np.array([a.n for a in anchors], dtype=float)
+    y = np.array([a.score for a in anchors])
+    pow3 = fit_curve(n, y, family="pow3", upper=1.0).predict(np.array([float(n_pool)]))[0]
+    return float(pow3), float(y[-1])
+
+
+def run_dataset(
+    path: Path, models: tuple[str, ...], *, fraction: float, test_fraction: float, seed: int
+) -> list[dict]:
+    X, y = load(path)
+    X_pool, X_test, y_pool, y_test = train_test_split(
+        X, y, test_size=test_fraction, stratify=y, random_state=seed
+    )
+    X_sub, _, y_sub, _ = train_test_split(
+        X_pool, y_pool, train_size=fraction, stratify=y_pool, random_state=seed
+    )
+    rows = []
+    for kind in models:
+        started = time.perf_counter()
+        result = assess(X_sub, y_sub, models=(kind,), at=(len(X_pool),), random_state=seed)
+        forecast_seconds = time.perf_counter() - started
+        model = result.models[kind]
+        (point,) = model.forecast
+        true_score, full_seconds = truth(kind, X_pool, y_pool, X_test, y_test, seed)
+        pow3, last = baselines(model, len(X_pool))
+        rows.append(
+            {
+                "dataset": path.stem,
+                "model": kind,
+                "n_given": len(X_sub),
+                "n_forecast": len(X_pool),
+                "largest_anchor": model.anchors[-1].n,
+                "family": model.family,
+                "diagnostics": ",".join(d.code for d in model.diagnostics) or "-",
+                "forecast": point.score,
+                "low": point.low,
+                "high": point.high,
+                "truth": true_score,
+                "abs_error": abs(point.score - true_score),
+                "pow3_abs_error": abs(pow3 - true_score),
+                "last_abs_error": abs(last - true_score),
+                "covered": point.low <= true_score <= point.high,
+                "forecast_seconds": forecast_seconds,
+                "full_fit_seconds": full_seconds,
+            }
+        )
+        print(json.dumps(rows[-1]), flush=True)
+    return rows
+
+
+def summary(frame: pd.DataFrame) -> pd.DataFrame:
+    def one(part: pd.DataFrame) -> dict:
+        return {
+            "pairs": len(part),
+            "median abs err": f"{part.abs_error.median():.4f}",
+            "p90 abs err": f"{part.abs_error.quantile(0.9):.4f}",
+            "90% coverage": f"{part.covered.mean():.0%}",
+            "pow3 median": f"{part.pow3_abs_error.median():.4f}",
+            "last median": f"{part.last_abs_error.median():.4f}",
+            "median wall ratio": f"{(part.forecast_seconds / part.full_fit_seconds).median():.2f}",
+        }
+
+    groups = [{"model": m, **one(p)} for m, p in frame.groupby("model")]
+    return pd.DataFrame([*groups, {"model": "all", **one(frame)}])
+
+
+def markdown(frame: pd.DataFrame) -> str:
+    lines = ["| " + " | ".join(map(str, frame.columns)) + " |", "|" + "---|" * frame.shape[1]]
+    lines += ["| " + " | ".join(map(str, row)) + " |" for row in frame.itertuples(False)]
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--datasets-dir", type=Path, default=DEFAULT_DIR)
+    parser.add_argument("--min-rows", type=int, default=15_000)
+    parser.add_argument("--models", default="classical,deep")
+    parser.add_argument("--fraction", type=float, default=1 / 8, help="share given (1/8)")
+    parser.add_argument("--test-fraction", type=float, default=0.2)
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args()
+    catalog = json.loads((args.datasets_dir / "catalog.json").read_text())["datasets"]
+    chosen = sorted((d for d in catalog if d["n_rows"] >= args.min_rows), key=lambda d: d["n_rows"])
+    models = tuple(m.strip() for m in args.models.split(","))
+    rows = []
+    for entry in chosen:
+        rows += run_dataset(
+            args.datasets_dir / entry["file"],
+            models,
+            fraction=args.fraction,
+            test_fraction=args.test_fraction,
+            seed=args.seed,
+        )
+    frame = pd.DataFrame(rows)
+    table = frame.assign(
+        interval=[f"[{lo:.4f}, {hi:.4f}]" for lo, hi in zip(frame.low, frame.high, strict=True)],
+        wall_ratio=(frame.forecast_seconds / frame.full_fit_seconds).round(2),
+    )[
+        [
+            "dataset",
+            "model",
+            "n_given",
+            "n_forecast",
+            "family",
+            "diagnostics",
+            "forecast",
+            "interval",
+            "truth",
+            "abs_error",
+            "pow3_abs_error",
+            "last_abs_error",
+            "covered",
+            "forecast_seconds",
+            "full_fit_seconds",
+            "wall_ratio",
+        ]
+    ].round(4)
+    print("\n" + markdown(table) + "\n\n" + markdown(summary(frame)))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,172 @@
+"""assess() end to end on synthetic data whose learning curves are known in shape."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.linear_model import LogisticRegression
+from sklearn.tree import DecisionTreeClassifier
+
+import audits.models
+from audits.errors import ConfigError, InputError, TargetError
+from audits.sufficiency import assess, plan_anchors, render_text
+
+
+def learnable(n=1_500, d=30, seed=0):
+    """A noisy linear rule over 30 features: logistic regression needs many rows."""
+    rng = np.random.default_rng(seed)
+    X = pd.DataFrame(rng.normal(size=(n, d)), columns=[f"x{i}" for i in range(d)])
+    logits = X.to_numpy() @ rng.normal(size=d) / np.sqrt(d) * 3
+    y = np.where(logits + rng.logistic(size=n) * 0.5 > 0, "yes", "no")
+    return X, pd.Series(y)
+
+
+def independent(n=1_500, seed=0):
+    """Balanced labels independent of the features: every model scores 0.5 on average.
+
+    (With unbalanced labels accuracy does rise with more rows, up to the majority
+    rate, as the model learns to ignore the features.)
+    """
+    rng = np.random.default_rng(seed)
+    X = pd.DataFrame(rng.normal(size=(n, 5)), columns=list("abcde"))
+    return X, pd.Series(rng.choice(["a", "b"], size=n))
+
+
+class Sleeper(ClassifierMixin, BaseEstimator):
+    """Predicts the majority class; fitting takes ``per_row`` seconds per row."""
+
+    def __init__(self, per_row: float = 1e-3) -> None:
+        self.per_row = per_row
+
+    def fit(self, X, y):
+        time.sleep(self.per_row * len(X))
+        self.classes_, counts = np.unique(y, return_counts=True)
+        self.prior_ = counts / counts.sum()
+        return self
+
+    def predict_proba(self, X):
+        return np.tile(self.prior_, (len(X), 1))
+
+
+@pytest.fixture
+def fake_models(monkeypatch):
+    """Fast stand-ins for the model kinds ``fake:linear``, ``fake:tree``, ``fake:sleep``."""
+    makers = {
+        "fake:linear": lambda seed: LogisticRegression(max_iter=500),
+        "fake:tree": lambda seed: DecisionTreeClassifier(max_depth=6, random_state=seed),
+        "fake:sleep": lambda seed: Sleeper(),
+    }
+    monkeypatch.setattr(
+        audits.models, "make_model", lambda kind, X, random_state=0: makers[kind](random_state)
+    )
+
+
+def test_more_data_helps_on_a_learnable_rule():
+    X, y = learnable()
+    result = assess(X, y, models=("logistic",), at=(1_500, 15_000))
+    model = result.models["logistic"]
+    first, last = model.anchors[0], model.anchors[-1]
+    assert last.score > first.score + 0.05
+    assert last.train_score >= last.score  # the over-fitting gap is visible
+    assert "flat" not in {d.code for d in model.diagnostics}
+    near, far = model.forecast
+    assert far.score >= near.score >= last.score - 0.01
+    assert far.high <= 1.0 and near.low < near.score < near.high
+    assert model.costs[1].fit_seconds >= model.costs[0].fit_seconds > 0
+
+
+def test_independent_labels_give_a_flat_diagnosed_curve():
+    X, y = independent()
+    result = assess(X, y, models=("logistic",), at=(15_000,), target_score=0.9)
+    model = result.models["logistic"]
+    assert "flat" in {d.code for d in model.diagnostics}
+    assert abs(model.forecast[0].score - 0.5) < 0.04
+    assert model.forecast[0].low < 0.5 < model.forecast[0].high
+    assert model.ceiling < 0.55
+    rows = result.rows_for_target["logistic"]
+    assert rows.status == "unreachable"
+    assert rows.message.startswith("not reachable: the curve levels off at")
+
+
+def test_budget_skips_anchors_and_bounds_the_time(fake_models):
+    X, y = learnable(n=4_000)
+    budget = 4.0
+    started = time.perf_counter()
+    result = assess(X, y, models=("fake:sleep", "fake:linear"), budget_seconds=budget)
+    elapsed = time.perf_counter() - started
+    slow = result.models["fake:sleep"]
+    assert slow.skipped_sizes, "the sleeping model must have hit the budget"
+    assert slow.anchors[-1].n < 3_200
+    assert len(slow.anchors) + len(slow.skipped_sizes) == len(plan_anchors(4_000).sizes)
+    assert elapsed < budget * 1.25
+    assert result.budget_seconds == budget
+
+
+def test_json_contract_and_map_fn(fake_models):
+    X, y = learnable(n=1_000)
+    calls = []
+
+    def counting_map(fn, tasks):
+        tasks = list(tasks)
+        calls.append(len(tasks))
+        return map(fn, tasks)
+
+    result = assess(
+        X,
+        y,
+        models=("fake:tree", "fake:linear"),
+        at=(1_000, 10_000),
+        target_score=0.95,
+        map_fn=counting_map,
+    )
+    assert calls and all(c == 6 for c in calls)  # 2 models x 3 repetitions per size
+    data = json.loads(json.dumps(result.to_json_dict(), allow_nan=False))
+    assert {"models", "rows_for_target", "crossover", "metric", "schema_version"} <= set(data)
+    for name in ("fake:tree", "fake:linear"):
+        model = data["models"][name]
+        for anchor in model["anchors"]:
+            assert {"n", "score", "score_std", "fit_seconds"} <= set(anchor)
+        assert isinstance(model["family"], str) and isinstance(model["params"], dict)
+        assert [set(p) for p in model["forecast"]] == [{"n", "score", "low", "high"}] * 2
+        assert [p["n"] for p in model["forecast"]] == [1_000, 10_000]
+        assert set(data["rows_for_target"][name]) >= {"status", "n", "low", "high"}
+    assert data["crossover"]["challenger"] == "fake:linear"
+    assert data["crossover"]["status"] in {"ahead", "forecast", "none"}
+    text = render_text(result)
+    assert "fake:linear" in text and "crossover:" in text
+
+
+@pytest.mark.parametrize(
+    ("X", "y", "kwargs", "error", "match"),
+    [
+        ([[1.0]] * 100, [0, 1] * 50, {}, InputError, "`X` must be a pandas DataFrame"),
+        (pd.DataFrame({"a": range(100)}), [0, 1] * 40, {}, InputError, "`y` must have one"),
+        (pd.DataFrame({"a": range(100)}), [0] * 100, {}, TargetError, "at least two classes"),
+        (pd.DataFrame({"a": range(100)}), [0, 1] * 50, {"metric": "f9"}, ConfigError, "metric"),
+        (pd.DataFrame({"a": range(100)}), [0, 1] * 50, {"models": ()}, ConfigError, "models"),
+        (pd.DataFrame({"a": range(100)}), [0, 1] * 50, {"models": ("svm",)}, ConfigError, "svm"),
+        (pd.DataFrame({"a": range(100)}), [0, 1] * 50, {"at": (0,)}, ConfigError, "`at`"),
+        (
+            pd.DataFrame({"a": range(100)}),
+            [0, 1] * 50,
+            {"target_score": 1.5},
+            ConfigError,
+            "`target_score`",
+        ),
+        (
+            pd.DataFrame({"a": range(100)}),
+            [0, 1] * 50,
+            {"budget_seconds": -1},
+            ConfigError,
+            "`budget_seconds`",
+        ),
+    ],
+)
+def test_bad_arguments_raise_audit_errors(X, y, kwargs, error, match):
+    with pytest.raises(error, match=match):
+        assess(X, y, **kwargs)

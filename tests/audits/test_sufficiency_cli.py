@@ -1,0 +1,79 @@
+"""The ``audits forecast`` subcommand (flows/cli/forecast.py), called through argparse."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from audits.errors import ConfigError
+from flows.cli import forecast
+
+
+def parse(argv):
+    parser = argparse.ArgumentParser(prog="audits")
+    forecast.add_parser(parser.add_subparsers(dest="command", required=True))
+    return parser.parse_args(argv)
+
+
+@pytest.fixture
+def parquet(tmp_path):
+    rng = np.random.default_rng(0)
+    n = 800
+    frame = pd.DataFrame({"x": rng.normal(size=n), "z": rng.normal(size=n)})
+    frame["label"] = np.where(frame.x + 0.3 * rng.normal(size=n) > 0, "up", "down")
+    frame.loc[::50, "label"] = None  # unlabelled rows are dropped
+    path = tmp_path / "data.parquet"
+    frame.to_parquet(path)
+    return path
+
+
+def test_json_prints_exactly_one_object(parquet, capsys):
+    args = parse(
+        [
+            "forecast",
+            str(parquet),
+            "--target",
+            "label",
+            "--models",
+            "logistic",
+            "--at",
+            "800,8_000",
+            "--target-score",
+            "0.99",
+            "--json",
+        ]
+    )
+    assert args.func(args) == 0
+    out = capsys.readouterr().out
+    data = json.loads(out)
+    model = data["models"]["logistic"]
+    assert [p["n"] for p in model["forecast"]] == [800, 8000]
+    assert data["n_rows"] == 784
+    assert data["rows_for_target"]["logistic"]["target"] == 0.99
+    assert data["crossover"] is None
+
+
+def test_table_output(parquet, capsys):
+    args = parse(["forecast", str(parquet), "--target", "label", "--models", "logistic"])
+    assert args.func(args) == 0
+    out = capsys.readouterr().out
+    assert "logistic: curve" in out and "forecast n" in out and "measured n" in out
+
+
+@pytest.mark.parametrize(
+    ("extra", "match"),
+    [
+        (["--at", "ten"], "`--at` must be"),
+        (["--target-score", "high"], "`--target-score` must be a float"),
+        (["--budget-seconds", "nan"], "`--budget-seconds` must be finite"),
+        (["--metric", "f7"], "`metric` must be one of"),
+    ],
+)
+def test_bad_options_raise_config_errors(parquet, extra, match):
+    args = parse(["forecast", str(parquet), "--target", "label", "--models", "logistic", *extra])
+    with pytest.raises(ConfigError, match=match):
+        args.func(args)

@@ -1,0 +1,60 @@
+"""Rows for a target score and crossovers, read off curves with known answers."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from audits.sufficiency import crossover, extrapolate, rows_for_target
+
+SIZES = np.round(64 * np.sqrt(2) ** np.arange(11)).astype(int)  # 64 .. 2048
+
+
+def curve(a, b, *, sd=0.002, seed=0):
+    rng = np.random.default_rng(seed)
+    mean = a - b * SIZES.astype(float) ** -0.5
+    return extrapolate(SIZES, mean[:, None] + rng.normal(0, sd, (len(SIZES), 3)), at=[len(SIZES)])
+
+
+def test_rows_for_a_reachable_target():
+    ext = curve(0.95, 3.0)  # reaches 0.91 at (3 / 0.04) ** 2 = 5,625 rows
+    rows = rows_for_target(ext, 0.91, measured={}, horizon=1e6)
+    assert rows.status == "forecast"
+    assert rows.low <= 5_625 <= rows.high
+    assert 5_625 / 2 < rows.n < 5_625 * 2
+    assert rows.message.startswith("about")
+
+
+def test_target_above_the_ceiling_is_unreachable():
+    ext = curve(0.80, 1.0)
+    rows = rows_for_target(ext, 0.97, measured={}, horizon=1e6)
+    assert rows.status == "unreachable"
+    assert rows.n is None
+    assert rows.message.startswith("not reachable: the curve levels off at 0.7")
+    assert rows.ceiling == pytest.approx(0.80, abs=0.02)
+
+
+def test_target_already_reached_at_a_measured_size():
+    ext = curve(0.92, 1.5)
+    rows = rows_for_target(ext, 0.70, measured={64: 0.69, 128: 0.75}, horizon=1e6)
+    assert (rows.status, rows.n) == ("reached", 128)
+
+
+def test_crossover_of_two_known_curves():
+    incumbent = curve(0.85, 1.0, seed=1)
+    challenger = curve(0.95, 10.0, seed=2)  # equal at (9 / 0.1) ** 2 = 8,100 rows
+    cross = crossover(challenger, incumbent, names=("deep", "classical"), n_rows=2_500)
+    assert cross.status == "forecast"
+    assert cross.low <= 8_100 <= (cross.high or np.inf)
+    assert 8_100 / 2 < cross.n < 8_100 * 2
+    assert cross.horizon == 250_000
+
+
+def test_no_crossover_within_100x_and_already_ahead():
+    weak = curve(0.70, 1.0, seed=3)
+    strong = curve(0.90, 1.0, seed=4)
+    none = crossover(weak, strong, names=("deep", "classical"), n_rows=2_500)
+    assert none.status == "none"
+    assert none.message.startswith("no crossover within 100x the current data")
+    ahead = crossover(strong, weak, names=("deep", "classical"), n_rows=2_500)
+    assert ahead.status == "ahead"
