@@ -14,7 +14,7 @@ Example (TOML)::
 
     [defaults]
     schedule = { cron = "0 6 * * 1-5", timezone = "Europe/Paris" }
-    budget_seconds = 900
+    timeout_seconds = 1800                    # a run still going is stopped
 
     [[datasets]]
     name = "credit"
@@ -69,6 +69,15 @@ _CRON_FIELDS = (
     ("day of month", 1, 31, ()),
     ("month", 1, 12, _MONTHS),
     ("day of week", 0, 7, _DAYS),
+)
+#: Flow parameters passed only when the config sets them (else the flow's defaults).
+_OPTIONAL_PARAMETERS = (
+    "reference",
+    "suite_overrides",
+    "forecast",
+    "metric",
+    "target_score",
+    "budget_seconds",
 )
 _CRON_HELP = "5 fields (minute hour day-of-month month day-of-week) or @hourly/@daily/..."
 
@@ -185,8 +194,17 @@ class DatasetOptions(_Frozen):
     sample : int, optional
         Audit a uniform random sample of this many rows.
     seed : int, default=0
+    forecast : bool, optional
+        Measure and extrapolate the learning curves (the flow's default: yes).
+    metric : str, optional
+        Score of the learning curves (the flow's default: accuracy).
+    target_score : float, optional
+        Forecast the rows each model needs to reach this score.
     budget_seconds : float, optional
-        Wall-time budget of one audit of the dataset: a run still going after it is
+        Wall-time budget of the forecast: larger anchors are skipped to keep it (the
+        flow's default when not set).
+    timeout_seconds : float, optional
+        Hard limit of one audit run of the dataset: a run still going after it is
         stopped and marked failed (the other datasets go on).
     """
 
@@ -198,7 +216,11 @@ class DatasetOptions(_Frozen):
     allowed_labels: tuple[str, ...] | None = Field(default=None, min_length=2)
     sample: int | None = Field(default=None, gt=0)
     seed: int = 0
+    forecast: bool | None = None
+    metric: str | None = Field(default=None, min_length=1)
+    target_score: float | None = None
     budget_seconds: float | None = Field(default=None, gt=0)
+    timeout_seconds: float | None = Field(default=None, gt=0)
 
 
 class DatasetConfig(DatasetOptions):
@@ -234,7 +256,10 @@ class DatasetConfig(DatasetOptions):
     def flow_parameters(self) -> dict[str, Any]:
         """Keyword arguments of the ``audit-dataset`` flow for this dataset (JSON-compatible).
 
-        ``reference`` and ``suite_overrides`` are included only when set.
+        Options left unset in the config (``reference``, ``suite_overrides``,
+        ``forecast``, ``metric``, ``target_score``, ``budget_seconds``) are left out, so
+        the flow's defaults apply. ``timeout_seconds`` is not a parameter: it is the
+        run's timeout.
         """
         parameters: dict[str, Any] = {
             "path": self.path,
@@ -245,10 +270,10 @@ class DatasetConfig(DatasetOptions):
             "suite_dir": self.suite_dir,
             "seed": self.seed,
         }
-        if self.reference is not None:
-            parameters["reference"] = self.reference
-        if self.suite_overrides:
-            parameters["suite_overrides"] = self.suite_overrides
+        for name in _OPTIONAL_PARAMETERS:
+            value = getattr(self, name)
+            if value is not None and value != {}:
+                parameters[name] = value
         return parameters
 
 

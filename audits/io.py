@@ -116,13 +116,20 @@ def _open(uri: str) -> tuple[pads.Dataset, pafs.FileSystem, list[str]]:
             filesystem=filesystem,
             exclude_invalid_files=False,
         )
-    except (pa.ArrowInvalid, OSError) as exc:
+    except pa.ArrowInvalid as exc:
         raise InputError(
             f"{uri} is not a readable Parquet dataset: {_first_line(exc)}", reason="corrupt"
         ) from None
+    except OSError as exc:
+        raise _io_error(uri, exc) from None
     if not dataset.files:
         raise InputError(f"no Parquet files in {uri}", reason="empty")
     return dataset, filesystem, path
+
+
+def _io_error(uri: str, exc: OSError) -> InputError:
+    """An I/O failure while reading (network, permissions): reason ``io_error``, retried."""
+    return InputError(f"I/O error reading {uri}: {_first_line(exc)}", reason="io_error")
 
 
 def _first_line(exc: BaseException) -> str:
@@ -164,10 +171,12 @@ def _describe(
             footer.pop("created_by", None)
             relative = fragment.path[len(root) :].lstrip("/")
             digest.update(json.dumps([relative, size, footer], default=str).encode())
-    except (pa.ArrowInvalid, OSError) as exc:
+    except pa.ArrowInvalid as exc:
         raise InputError(
             f"{uri} is not a readable Parquet dataset: {_first_line(exc)}", reason="corrupt"
         ) from None
+    except OSError as exc:
+        raise _io_error(uri, exc) from None
     columns = tuple(ColumnInfo(f.name, str(f.type)) for f in dataset.schema)
     digest.update(json.dumps([(c.name, c.type) for c in columns]).encode())
     return DatasetInfo(
@@ -257,8 +266,10 @@ def read_dataset(
         else:
             table = dataset.to_table(columns=read)
         frame = _decimals_as_floats(table).to_pandas()
-    except (pa.ArrowInvalid, OSError) as exc:
+    except pa.ArrowInvalid as exc:
         raise InputError(f"cannot read {uri}: {_first_line(exc)}", reason="corrupt") from None
+    except OSError as exc:
+        raise _io_error(uri, exc) from None
     for name in frame.columns:
         if isinstance(frame[name].dtype, pd.CategoricalDtype):
             frame[name] = frame[name].astype(object).astype("string")

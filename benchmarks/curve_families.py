@@ -2,10 +2,11 @@
 
 For every learning curve of four learners in LCDB (gradient boosting, random forest,
 logistic regression, MLP; accuracy on the outer test set, three inner seeds averaged
-per anchor as the forecaster would measure them), the anchors up to a cut-off (1/2,
-1/4, 1/10, 1/20, 1/50 and 1/100 of the largest size) are extrapolated to every larger
-measured size, with each family alone and with the selection used by
-:func:`audits.sufficiency.extrapolate`. The truth is the mean over all inner seeds.
+per anchor as the forecaster would measure them, with their training scores), the
+anchors up to a cut-off (1/2, 1/4, 1/10, 1/20, 1/50 and 1/100 of the largest size)
+are extrapolated to every larger measured size, with each family alone and with the
+selection used by :func:`audits.sufficiency.extrapolate`. The truth is the mean over
+all inner seeds.
 
 It prints markdown tables:
 
@@ -66,7 +67,15 @@ def load_curves(outer_seeds: tuple[int, ...]) -> list[dict]:
     folder = importlib.util.find_spec("lcdb").submodule_search_locations[0]
     frame = pd.read_csv(
         os.path.join(folder, "database-accuracy.csv"),
-        usecols=["openmlid", "learner", "size_train", "outer_seed", "inner_seed", "score_test"],
+        usecols=[
+            "openmlid",
+            "learner",
+            "size_train",
+            "outer_seed",
+            "inner_seed",
+            "score_train",
+            "score_test",
+        ],
     )
     frame = frame[frame.learner.isin(LEARNERS) & frame.outer_seed.isin(outer_seeds)]
     curves = []
@@ -84,6 +93,7 @@ def load_curves(outer_seeds: tuple[int, ...]) -> list[dict]:
                 "truth": g.groupby("size_train").score_test.mean().reindex(sizes).to_numpy(),
                 "rep_n": reps.size_train.to_numpy(),
                 "rep_score": reps.score_test.to_numpy(),
+                "rep_train": reps.score_train.to_numpy(),
             }
         )
     return curves
@@ -98,6 +108,7 @@ def extrapolate_curve(curve: dict) -> list[dict]:
         if not inside.any():
             continue
         measured = aggregate(curve["rep_n"][inside], curve["rep_score"][inside])
+        train = aggregate(curve["rep_n"][inside], curve["rep_train"][inside])
         anchors = measured.window(measured.n[-1])
         if len(anchors.n) < 5:
             continue
@@ -112,7 +123,7 @@ def extrapolate_curve(curve: dict) -> list[dict]:
             f: fit_curve(anchors.n, anchors.mean, family=f, weights=anchors.weights, upper=1.0)
             for f in BASELINES
         }
-        chosen, _, diagnostics, rmse = select_curve(anchors, best=1.0)
+        chosen, _, diagnostics, rmse = select_curve(anchors, best=1.0, train=train)
         features = scale_features(anchors, rmse=rmse, best=1.0, diagnostics=diagnostics)
         pred = chosen.predict(t_n)
         design = features.design(pred - chosen.predict(np.array([n_last]))[0], ratio)

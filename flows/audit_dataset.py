@@ -30,6 +30,7 @@ from audits.progress import stage
 from audits.quality import QualityAudit, audit_quality
 from audits.results import AuditResults, RunInfo, save_results
 from audits.sufficiency import SufficiencyResult, assess
+from flows.caching import DATASET_CACHE
 from flows.retries import transient_io
 
 __all__ = ["audit_dataset"]
@@ -74,7 +75,7 @@ def overview_task(dataset: Dataset) -> DatasetOverview:
     return describe_dataset(dataset)
 
 
-@task(name="out-of-fold-predictions", cache_policy=NONE)
+@task(name="out-of-fold-predictions", cache_policy=DATASET_CACHE)
 def oof_task(dataset: Dataset, seed: int) -> OutOfFold:
     """Out-of-fold probabilities of the classical model on the labelled rows (computed once)."""
     labelled = dataset.frame[dataset.y.notna()]
@@ -102,7 +103,7 @@ def labels_task(
     )
 
 
-@task(name="audit-imbalance", cache_policy=NONE)
+@task(name="audit-imbalance", cache_policy=DATASET_CACHE)
 def imbalance_task(dataset: Dataset, oof: OutOfFold, seed: int) -> ImbalanceAudit:
     """Class counts, imbalance ratio, per-class metrics and the resampling what-if."""
     return audit_imbalance(dataset.X, dataset.y, oof, random_state=seed)
@@ -114,7 +115,7 @@ def drift_task(dataset: Dataset, reference: Dataset, seed: int) -> DriftAudit:
     return audit_drift(dataset, reference, target=dataset.target, random_state=seed)
 
 
-@task(name="forecast-sufficiency", cache_policy=NONE)
+@task(name="forecast-sufficiency", cache_policy=DATASET_CACHE)
 def sufficiency_task(
     dataset: Dataset,
     metric: str,
@@ -139,10 +140,11 @@ def validate_task(
     dataset: Dataset,
     facts: dict[str, float | None],
     suite_dir: str | None,
+    suite_overrides: dict[str, dict[str, dict[str, Any]]] | None,
     parameters: dict[str, Any],
 ) -> gx.ValidationResult:
-    """Run every suite of ``suite_dir`` over the rows and the computed facts."""
-    suites = gx.load_suites(suite_dir)
+    """Run every suite of ``suite_dir`` (with threshold overrides) over the rows and facts."""
+    suites = gx.load_suites(suite_dir, overrides=suite_overrides)
     return gx.validate(dataset.frame, facts, suites, parameters=parameters)
 
 
@@ -198,6 +200,7 @@ def audit_dataset(
     sample: int | None = None,
     allowed_labels: list[str] | None = None,
     suite_dir: str | None = None,
+    suite_overrides: dict[str, dict[str, dict[str, Any]]] | None = None,
     forecast: bool = True,
     metric: str = "accuracy",
     target_score: float | None = None,
@@ -223,6 +226,8 @@ def audit_dataset(
         The agreed label set; labels outside it fail the labelling suite.
     suite_dir : str, optional
         Folder of expectation suites; the shipped ``expectations`` by default.
+    suite_overrides : dict, optional
+        ``{suite: {expectation type: {kwarg: value}}}`` threshold changes.
     forecast : bool, default=True
         Measure and extrapolate the learning curves (the slowest stage).
     metric : str, default="accuracy"
@@ -276,6 +281,7 @@ def audit_dataset(
             dataset,
             facts,
             suite_dir,
+            suite_overrides,
             {
                 "target": target,
                 "allowed_labels": allowed_labels,
@@ -298,6 +304,7 @@ def audit_dataset(
             "seed": seed,
             "allowed_labels": allowed_labels,
             "suite_dir": suite_dir,
+            "suite_overrides": suite_overrides,
             "forecast": forecast,
             "metric": metric,
             "target_score": target_score,

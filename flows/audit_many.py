@@ -77,7 +77,7 @@ def audit_one(dataset: DatasetConfig) -> dict[str, Any]:
     except ConfigError as error:
         return _row(dataset, message=str(error))
     subflow = audit_dataset.with_options(
-        flow_run_name=dataset.name, timeout_seconds=dataset.budget_seconds
+        flow_run_name=dataset.name, timeout_seconds=dataset.timeout_seconds
     )
     state = subflow(**parameters, return_state=True)
     seconds = round(time.perf_counter() - clock, 3)

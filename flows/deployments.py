@@ -2,7 +2,7 @@
 
 Each dataset of the config becomes the deployment ``audit-dataset/<name>`` with its
 parameters (:meth:`audits.config.DatasetConfig.flow_parameters`), its schedule (cron
-or interval, in its timezone), its budget as the run's timeout, and the chosen task
+or interval, in its timezone), its ``timeout_seconds`` as the run's timeout, and the chosen task
 runner. One unscheduled ``audit-many/<config file stem>`` deployment audits them all
 at once and refreshes the index. ``audits serve`` serves them from one process;
 ``prefect.yaml`` declares the same deployments for teams that run work pools.
@@ -47,7 +47,7 @@ def _specs(
     for dataset in datasets:
         specs.append(
             (
-                audit_dataset.with_options(timeout_seconds=dataset.budget_seconds, **options),
+                audit_dataset.with_options(timeout_seconds=dataset.timeout_seconds, **options),
                 {
                     "name": dataset.name,
                     "parameters": flow_parameters(dataset),
@@ -118,7 +118,7 @@ def make_runner(
 
     Unlike ``prefect.serve(*deployments)``, which re-imports each flow from its
     entrypoint and so loses options set with ``with_options``, the runner keeps the
-    flow objects: each run gets its dataset's budget as timeout and the task runner.
+    flow objects: each run gets its dataset's ``timeout_seconds`` and the task runner.
 
     Parameters
     ----------

@@ -14,8 +14,9 @@ from audits.errors import AuditError
 __all__ = ["RETRIED_REASONS", "transient_io"]
 
 #: Reason codes of :class:`~audits.errors.AuditError` that may be transient: a remote
-#: filesystem that could not be reached (``audits.io`` reports it as ``bad_uri``).
-RETRIED_REASONS = frozenset({"bad_uri"})
+#: filesystem that could not be reached (``bad_uri``) or an I/O failure while reading
+#: (``io_error``), as ``audits.io`` reports them.
+RETRIED_REASONS = frozenset({"bad_uri", "io_error"})
 
 
 def transient_io(task: Any, task_run: Any, state: Any) -> bool:

@@ -346,6 +346,7 @@ def summarise_anchors(measurements: Iterable[AnchorMeasurement]) -> tuple[Anchor
                 score_std=float(scores.std(ddof=1)) if len(scores) > 1 else 0.0,
                 scores=tuple(float(s) for s in scores),
                 train_score=float(train.mean()),
+                train_scores=tuple(float(t) for t in train),
                 fit_seconds=mean("fit_seconds"),
                 predict_seconds_per_row=mean("predict_seconds_per_row"),
                 model_bytes=round(mean("model_bytes")),

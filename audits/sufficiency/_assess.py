@@ -279,6 +279,7 @@ def assess(
             [a.n for a in anchors for _ in a.scores],
             [s for a in anchors for s in a.scores],
             at=sizes,
+            train_scores=[s for a in anchors for s in a.train_scores],
             level=level,
             higher_is_better=spec.higher_is_better,
             best=spec.best,

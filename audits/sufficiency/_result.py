@@ -45,6 +45,8 @@ class Anchor:
         The validation score of each repetition.
     train_score : float
         Mean score on the training rows (``train_score - score`` is the over-fitting gap).
+    train_scores : tuple of float
+        The training score of each repetition.
     fit_seconds : float
         Mean fit wall time.
     predict_seconds_per_row : float
@@ -60,6 +62,7 @@ class Anchor:
     score_std: float
     scores: tuple[float, ...]
     train_score: float
+    train_scores: tuple[float, ...]
     fit_seconds: float
     predict_seconds_per_row: float
     model_bytes: int

@@ -15,11 +15,11 @@ from collections.abc import Sequence
 
 import flows  # noqa: F401 - sets the analytics-off defaults before prefect is imported
 from audits.errors import AuditError
-from flows.cli import demo, render, run
+from flows.cli import demo, render, run, serve
 
 __all__ = ["main"]
 
-COMMANDS = (run, demo, render)
+COMMANDS = (run, demo, render, serve)
 EXIT_INTERNAL = 3
 
 

@@ -20,7 +20,8 @@ out_dir = "out"
 [defaults]
 target = "label"
 schedule = { cron = "0 6 * * 1-5", timezone = "Europe/Paris" }
-budget_seconds = 900
+budget_seconds = 120
+timeout_seconds = 900
 [defaults.suite_overrides.imbalance.expect_min_class_count_to_be_at_least]
 min_value = 50
 
@@ -47,7 +48,8 @@ out_dir: out
 defaults:
   target: label
   schedule: {cron: "0 6 * * 1-5", timezone: Europe/Paris}
-  budget_seconds: 900
+  budget_seconds: 120
+  timeout_seconds: 900
   suite_overrides:
     imbalance:
       expect_min_class_count_to_be_at_least: {min_value: 50}
@@ -96,7 +98,8 @@ def test_toml_loads_with_defaults_merged_and_paths_resolved(toml_file, tmp_path)
     assert credit.out_dir == str(tmp_path / "out" / "credit")
     assert credit.target == "Status"
     assert credit.schedule == Schedule(cron="0 6 * * 1-5", timezone="Europe/Paris")
-    assert credit.budget_seconds == 900
+    assert credit.budget_seconds == 120
+    assert credit.timeout_seconds == 900
     assert credit.suite_overrides == {
         "imbalance": {"expect_min_class_count_to_be_at_least": {"min_value": 50, "mostly": 1.0}}
     }
@@ -117,8 +120,10 @@ def test_toml_loads_with_defaults_merged_and_paths_resolved(toml_file, tmp_path)
         "seed": 0,
         "reference": credit.reference,
         "suite_overrides": credit.suite_overrides,
+        "budget_seconds": 120,
     }
     assert "reference" not in clicks.flow_parameters()
+    assert "timeout_seconds" not in clicks.flow_parameters()
 
 
 def test_yaml_gives_the_same_config_as_toml(toml_file, tmp_path):
@@ -216,8 +221,8 @@ def _drop(path: tuple):
             "`datasets[1].suite_overrides.imbalance` must be a valid dictionary; got 3",
         ),
         (
-            _set(("defaults", "budget_seconds"), 0),
-            "`defaults.budget_seconds` must be greater than 0",
+            _set(("defaults", "timeout_seconds"), 0),
+            "`defaults.timeout_seconds` must be greater than 0",
         ),
         (_set(("datasets",), []), "`datasets` must have at least 1 item(s); got []"),
         (_drop(("datasets",)), "`datasets` is required"),

@@ -71,7 +71,8 @@ def write_config(folder: Path, datasets: dict[str, dict], **top: object) -> Path
 def comparable(results_json: Path) -> dict:
     """results.json without what is measured, not computed: the run's times and paths, and
     the wall-clock costs of the sufficiency section (fit, load and predict seconds, and
-    the cost curves fitted to them)."""
+    the cost curves fitted to them). Floats to 9 significant digits: a BLAS may sum in
+    another order in another process."""
     return _without_timings(json.loads(results_json.read_text()))
 
 
@@ -84,13 +85,15 @@ def _without_timings(value):
         }
     if isinstance(value, list):
         return [_without_timings(v) for v in value]
+    if isinstance(value, float):
+        return float(f"{value:.9g}")
     return value
 
 
 # --- deployments -------------------------------------------------------------------------
 
 
-def test_deployments_carry_schedules_and_served_runs_keep_their_budget(tmp_path):
+def test_deployments_carry_schedules_and_served_runs_keep_their_timeout(tmp_path):
     data = write_dataset(tmp_path / "a.parquet", seed=1)
     prefix = tmp_path.name
     config = load_config(
@@ -104,9 +107,10 @@ def test_deployments_carry_schedules_and_served_runs_keep_their_budget(tmp_path)
                 f"{prefix}-hourly": {
                     "path": str(data),
                     "budget_seconds": 120,
+                    "timeout_seconds": 600,
                     "schedule": {"interval_seconds": 3600, "timezone": "America/New_York"},
                 },
-                f"{prefix}-tight": {"path": str(data), "budget_seconds": 0.5},
+                f"{prefix}-tight": {"path": str(data), "timeout_seconds": 0.5},
             },
         )
     )
@@ -133,7 +137,7 @@ def test_deployments_carry_schedules_and_served_runs_keep_their_budget(tmp_path)
     assert many.parameters == {"config": str(Path(config.source).resolve())}
 
     # What `audits serve` does with runs of its deployments: the runner executes each
-    # in a subprocess with the flow object, so the budget is the run's timeout.
+    # in a subprocess with the flow object, so it keeps the dataset's timeout.
     runner = make_runner(config, only=[d.name for d in config.datasets])
     done = run_deployment(cron_name, timeout=0)
     tight = run_deployment(tight_name, timeout=0)
@@ -322,7 +326,7 @@ GOOD = {"good-a": 8, "good-b": 9}
 
 @pytest.fixture(scope="module")
 def many_on_threads(prefect_harness, tmp_path_factory):
-    """audit-many on the thread pool: two good datasets, a missing file, one over budget.
+    """audit-many on the thread pool: two good datasets, a missing file, one past its timeout.
 
     Returns the folder, the config and the final state of the run.
     """
@@ -342,7 +346,7 @@ def many_on_threads(prefect_harness, tmp_path_factory):
     datasets["missing"] = {"path": str(folder / "<b>missing.parquet")}
     datasets["slow"] = {
         "path": str(write_dataset(folder / "slow.parquet", seed=10)),
-        "budget_seconds": 2,
+        "timeout_seconds": 2,
     }
     config = write_config(folder, datasets, out_dir="index")
     with pytest.MonkeyPatch.context() as patch:
@@ -352,7 +356,7 @@ def many_on_threads(prefect_harness, tmp_path_factory):
 
 
 def test_audit_many_one_bad_dataset_fails_alone(many_on_threads):
-    """A missing file and a run over its budget fail their own runs; the others pass."""
+    """A missing file and a run past its timeout fail their own runs; the others pass."""
     folder, _, state = many_on_threads
     assert state.is_failed()
     assert "2 of 4 dataset run(s) failed: missing, slow" in state.message
