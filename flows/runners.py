@@ -15,11 +15,12 @@ temporary server of its own.
 
 from __future__ import annotations
 
-from typing import Any
-
-from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
+from typing import TYPE_CHECKING, Any
 
 from audits.errors import ConfigError
+
+if TYPE_CHECKING:
+    from prefect.task_runners import TaskRunner
 
 __all__ = ["RUNNERS", "make_task_runner"]
 
@@ -78,10 +79,10 @@ def make_task_runner(
     ):
         if value is not None and value < 1:
             raise ConfigError(f"`{name}` must be at least 1; got {value}", reason="bad_runner")
-    if kind == "threads":
-        return ThreadPoolTaskRunner(max_workers=max_workers)
-    if kind == "sequential":
-        return ThreadPoolTaskRunner(max_workers=1)
+    if kind in ("threads", "sequential"):
+        from prefect.task_runners import ThreadPoolTaskRunner
+
+        return ThreadPoolTaskRunner(max_workers=max_workers if kind == "threads" else 1)
     try:
         from prefect_dask import DaskTaskRunner
     except ImportError:

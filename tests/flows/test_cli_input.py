@@ -70,3 +70,11 @@ def test_render_rebuilds_the_report_from_results_alone(tmp_path, capsys):
     assert "Dataset overview" in page
     assert main(["render", str(tmp_path / "missing.json")]) == 2
     assert "cannot read results file" in capsys.readouterr().err
+
+
+def test_cli_import_leaves_prefect_unimported_so_its_logs_can_be_quietened():
+    import subprocess
+    import sys
+
+    code = "import sys, flows.cli; sys.exit('prefect' in sys.modules)"
+    assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
