@@ -6,6 +6,7 @@ import argparse
 import sys
 from typing import Any
 
+from audits.errors import ConfigError
 from audits.io import read_dataset
 from audits.sufficiency import METRICS
 
@@ -16,15 +17,53 @@ def add_parser(subparsers: Any) -> None:
     """Register ``run``."""
     parser = subparsers.add_parser(
         "run",
-        help="audit one Parquet dataset",
+        help="audit one Parquet dataset, or every dataset of a config file",
         description="Run the audit-dataset flow on a Parquet file, folder or URI and write "
-        "OUT/report.html and OUT/results.json. Exit 0 when every expectation passes, 1 when "
-        "any fails, 2 on bad input.",
+        "OUT/report.html and OUT/results.json; with --config, run the audit-many flow over "
+        "every dataset of the file. Exit 0 when every expectation passes, 1 when any fails "
+        "(or, with --config, a dataset's run fails), 2 on bad input.",
     )
-    parser.add_argument("path", help="Parquet file, folder of Parquet files, or URI")
-    parser.add_argument("--target", required=True, help="label column")
+    parser.add_argument("path", nargs="?", help="Parquet file, folder of Parquet files, or URI")
+    parser.add_argument("--target", help="label column (required with PATH)")
+    parser.add_argument(
+        "--config", metavar="FILE", help="TOML or YAML file listing datasets (instead of PATH)"
+    )
+    parser.add_argument(
+        "--only", action="append", metavar="NAME", help="with --config: audit only this dataset"
+    )
     add_audit_options(parser)
-    parser.set_defaults(func=lambda args: execute(args, path=args.path, target=args.target))
+    parser.set_defaults(func=_dispatch)
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    if args.config:
+        if args.path or args.target:
+            raise ConfigError("give either PATH --target COL or --config FILE, not both")
+        return execute_config(args.config, only=args.only)
+    if not args.path or not args.target:
+        raise ConfigError("`audits run` needs PATH and --target COL, or --config FILE")
+    return execute(args, path=args.path, target=args.target)
+
+
+def execute_config(config: str, *, only: list[str] | None) -> int:
+    """Run ``audit-many`` over a config file; 0 when every dataset passed, else 1."""
+    from audits.config import load_config
+    from flows.audit_many import DatasetRunsFailed, audit_many
+
+    load_config(config)  # one-line ConfigError before any flow starts
+    try:
+        summary = audit_many(config, only=only)
+    except DatasetRunsFailed as failed:
+        print(f"audits: {failed}", file=sys.stderr)
+        return 1
+    rows = summary["datasets"]
+    failing = [row["name"] for row in rows if row["status"] != "passed"]
+    print(
+        f"{len(rows) - len(failing)} of {len(rows)} dataset(s) passed"
+        + (f"; failing: {', '.join(failing)}" if failing else ""),
+        file=sys.stderr,
+    )
+    return 1 if failing else 0
 
 
 def add_audit_options(parser: argparse.ArgumentParser) -> None:

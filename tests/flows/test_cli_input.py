@@ -78,3 +78,34 @@ def test_cli_import_leaves_prefect_unimported_so_its_logs_can_be_quietened():
 
     code = "import sys, flows.cli; sys.exit('prefect' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
+
+
+def test_run_config_audits_every_dataset_and_exit_code_follows(tmp_path, capsys):
+    x = np.random.default_rng(1).normal(size=400)
+    pd.DataFrame({"x": x, "y": np.where(x > 0, "a", "b")}).to_parquet(tmp_path / "a.parquet")
+    config = tmp_path / "team.toml"
+    config.write_text(
+        'out_dir = "out"\n[defaults]\nforecast = false\n'
+        '[[datasets]]\nname = "a"\npath = "a.parquet"\ntarget = "y"\n'
+        '[[datasets]]\nname = "strict"\npath = "a.parquet"\ntarget = "y"\n'
+        "[datasets.suite_overrides.imbalance.expect_min_class_count_to_be_at_least]\n"
+        "min_value = 1000\n"
+    )
+    assert main(["run", "--config", str(config), "--only", "a"]) == 0
+    assert (tmp_path / "out" / "a" / "report.html").exists()
+    assert main(["run", "--config", str(config), "--only", "strict"]) == 1
+    assert "failing: strict" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["run", "x.parquet", "--config", "c.toml"], "not both"),
+        (["run", "x.parquet"], "needs PATH and --target"),
+        (["run", "--config", "missing.toml"], "missing.toml"),
+    ],
+)
+def test_run_argument_errors_are_one_line(tmp_path, capsys, argv, message):
+    assert main(argv) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and message in err[0]
