@@ -3,8 +3,8 @@
 Reads the ``sufficiency`` entry of ``results.json`` (``SufficiencyResult``): per model the
 measured anchors, the chosen curve family, the forecast points ``{n, score, low, high}``
 and the costs; optionally the rows needed for a target score and the crossover of two
-models. The fitted curve is drawn through the forecast points as they are, so the
-results should forecast a range of sizes (from the smallest anchor up) for a smooth line.
+models. The fitted curve is drawn through the model's ``band`` (the forecast on a dense
+grid from the smallest anchor up) when present, else through its forecast points.
 """
 
 from __future__ import annotations
@@ -48,7 +48,8 @@ def _learning_curves(data: Mapping[str, Any]) -> Any:
     level = data.get("level")
     series = []
     for name, model in data["models"].items():
-        anchors, forecast = model["anchors"], model["forecast"]
+        # The fitted curve on a dense grid when the results carry one, else the forecast points.
+        anchors, forecast = model["anchors"], model.get("band") or model["forecast"]
         series.append(
             _plots.Series(
                 f"{name}: measured (\u00b1 1 sd)",

@@ -7,6 +7,7 @@ import json
 import re
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from audits.report import expectation_rows, render_html, summary_markdown, summary_row, verdict
@@ -29,6 +30,7 @@ def _anchor(n: int, score: float, fit: float, load: float) -> dict:
         "score_std": 0.01,
         "scores": [score] * 3,
         "train_score": score + 0.05,
+        "train_scores": [score + 0.05] * 3,
         "fit_seconds": fit,
         "predict_seconds_per_row": 1e-5,
         "model_bytes": 1000 * n,
@@ -48,15 +50,18 @@ def _model(
         _anchor(n, s, fit[0] * n ** fit[1], load[0] * n ** load[1])
         for n, s in zip(sizes, scores, strict=True)
     ]
-    forecast = [
-        {
-            "n": n,
-            "score": ceiling - (ceiling - scores[-1]) * 4000 / n,
-            "low": ceiling - 2 * (ceiling - scores[-1]) * 4000 / n,
-            "high": ceiling - 0.5 * (ceiling - scores[-1]) * 4000 / n,
+
+    def point(n: float) -> dict:
+        gap = (ceiling - scores[-1]) * 4000 / n
+        return {
+            "n": int(n),
+            "score": ceiling - gap,
+            "low": ceiling - 2 * gap,
+            "high": ceiling - 0.5 * gap,
         }
-        for n in (4000, 8000, 16000, 40000, 200_000)
-    ]
+
+    forecast = [point(n) for n in (4000, 8000, 16000, 40000, 200_000)]
+    band = [point(n) for n in np.geomspace(500, 200_000, 20)]
     costs = [
         {
             "n": p["n"],
@@ -72,6 +77,7 @@ def _model(
         "family": family,
         "params": {"a": ceiling},
         "forecast": forecast,
+        "band": band,
         "ceiling": ceiling,
         "diagnostics": [{"code": "noisy", "message": "scores are noisy"}],
         "backtest": {family: 0.01},
