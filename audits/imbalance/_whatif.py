@@ -35,11 +35,10 @@ from functools import partial
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin, clone
-from sklearn.model_selection import StratifiedKFold
 
 from audits.errors import DataError, InputError
 from audits.imbalance._input import labelled_rows
-from audits.models import OTHER, column_kinds, make_model
+from audits.models import OTHER, column_kinds, make_model, stratified_folds
 
 __all__ = ["ARMS", "ResamplingArm", "ResamplingWhatIf", "resampling_what_if"]
 
@@ -246,19 +245,6 @@ def _subsample(y: pd.Series, max_rows: int, random_state: int) -> np.ndarray:
     return np.sort(np.concatenate(keep))
 
 
-def _splits(codes: np.ndarray, n_folds: int, random_state: int) -> list:
-    counts = np.bincount(codes)
-    k = int(min(n_folds, counts.max()))
-    if k < 2 or len(codes) < 2 * k:
-        raise DataError(f"too few rows for a {n_folds}-fold what-if: {len(codes)} rows")
-    folds = StratifiedKFold(n_splits=k, shuffle=True, random_state=random_state)
-    # Rows of classes smaller than k are pooled into one stratum, as for the out-of-fold run.
-    strata = np.where(counts[codes] >= k, codes, -1)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return list(folds.split(np.zeros(len(codes)), strata))
-
-
 def _fit_score(
     X: pd.DataFrame, codes: np.ndarray, task: tuple[BaseEstimator, np.ndarray, np.ndarray]
 ) -> float:
@@ -372,7 +358,7 @@ def resampling_what_if(
             f"(classes under {_MIN_SAMPLED_CLASS} rows kept whole)"
         )
     _, codes = np.unique(y.to_numpy(dtype=str), return_inverse=True)
-    splits = _splits(codes, n_folds, random_state)
+    splits = stratified_folds(codes, n_folds=n_folds, random_state=random_state)
     names = ("none", *[a for a in ARMS if a in arms and a != "none"])
     methods: dict[str, str] = {}
     tasks = []

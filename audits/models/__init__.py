@@ -2,7 +2,7 @@
 
 from audits.models._factory import MODEL_KINDS, EarlyStoppingGuard, make_model
 from audits.models._features import OTHER, ColumnKinds, FrameEncoder, column_kinds
-from audits.models._oof import OutOfFold, out_of_fold
+from audits.models._oof import OutOfFold, out_of_fold, stratified_folds
 
 __all__ = [
     "MODEL_KINDS",
@@ -14,4 +14,5 @@ __all__ = [
     "column_kinds",
     "make_model",
     "out_of_fold",
+    "stratified_folds",
 ]

@@ -13,7 +13,7 @@ from sklearn.model_selection import StratifiedKFold
 from audits.errors import DataError
 from audits.models._factory import make_model
 
-__all__ = ["OutOfFold", "out_of_fold"]
+__all__ = ["OutOfFold", "out_of_fold", "stratified_folds"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -66,6 +66,40 @@ def _fold_task(
     return fit_fold
 
 
+def stratified_folds(
+    codes: np.ndarray, *, n_folds: int, random_state: int
+) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Stratified K-fold splits that tolerate classes smaller than K.
+
+    Parameters
+    ----------
+    codes : ndarray of shape (n_rows,)
+        Class index of each row.
+    n_folds : int
+        Lowered to the size of the largest class when that is smaller.
+    random_state : int
+
+    Returns
+    -------
+    list of (train, test) index arrays
+
+    Raises
+    ------
+    DataError
+        Fewer than 2 folds possible, or fewer than 2 rows per fold.
+    """
+    counts = np.bincount(codes)
+    k = int(min(n_folds, counts.max()))
+    if k < 2 or len(codes) < 2 * k:
+        raise DataError(f"too few rows for {n_folds}-fold cross-validation: {len(codes)} rows")
+    folds = StratifiedKFold(n_splits=k, shuffle=True, random_state=random_state)
+    # Rows of classes smaller than k are pooled into one stratum and spread over the folds.
+    strata = np.where(counts[codes] >= k, codes, -1)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="The least populated class", category=UserWarning)
+        return list(folds.split(np.zeros(len(codes)), strata))
+
+
 def out_of_fold(
     X: pd.DataFrame,
     y: pd.Series,
@@ -101,15 +135,8 @@ def out_of_fold(
     counts = np.bincount(codes, minlength=len(classes))
     if len(classes) < 2:
         raise DataError(f"`y` must have at least 2 classes; got {len(classes)}")
-    k = int(min(n_folds, counts.max()))
-    if k < 2 or len(labels) < 2 * k:
-        raise DataError(f"too few rows for {n_folds}-fold predictions: {len(labels)} rows")
-    folds = StratifiedKFold(n_splits=k, shuffle=True, random_state=random_state)
-    # Rows of classes smaller than k are pooled into one stratum and spread over the folds.
-    strata = np.where(counts[codes] >= k, codes, -1)
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message="The least populated class", category=UserWarning)
-        splits = list(folds.split(np.zeros(len(codes)), strata))
+    splits = stratified_folds(codes, n_folds=n_folds, random_state=random_state)
+    k = len(splits)
     fold_of_row = np.empty(len(codes), dtype=int)
     for index, (_, test) in enumerate(splits):
         fold_of_row[test] = index
