@@ -55,16 +55,15 @@ class Calibration:
     max_ratio: float
     source: str
 
-    def quantile_curve(self, prob: float) -> np.ndarray:
-        """Quantile ``prob`` of the scaled residual in each ratio bin, shape (n_bins,)."""
+    def quantile_curve(self, prob: float) -> tuple[float, ...]:
+        """Quantile ``prob`` of the scaled residual in each ratio bin (one per ratio)."""
         if not self.probs[0] <= prob <= self.probs[-1]:
             raise ConfigError(
                 f"`level` must leave tails inside [{self.probs[0]}, {self.probs[-1]}]; "
                 f"got a tail at {prob:.3f}",
                 reason="level",
             )
-        table = np.asarray(self.quantiles)
-        return np.array([np.interp(prob, self.probs, row) for row in table])
+        return tuple(float(np.interp(prob, self.probs, row)) for row in self.quantiles)
 
 
 def load_calibration() -> Calibration:

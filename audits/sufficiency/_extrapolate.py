@@ -138,17 +138,24 @@ def _backtest(anchors: Anchors, family: str, upper: float) -> float:
 def ceiling_bound(anchors: Anchors, train: Anchors | None, *, best: float) -> float:
     """Largest asymptote allowed (oriented): the best score, or the training score.
 
-    The validation curve rises towards the same limit the training curve falls to, so
-    the training score at the largest size bounds the ceiling from above (plus two
-    standard errors; never below a measured validation score).
+    While the training score falls with more rows (the model memorises less), the
+    validation curve rises towards the limit the training curve falls to, so the
+    training score at the largest size, plus two standard errors, bounds the ceiling
+    (never below a measured validation score). A training score that rose over the last
+    factor :data:`BACKTEST_RATIO` of sizes (an under-fitted, early-stopped model)
+    bounds nothing.
     """
     upper = anchors.sign * best
     if train is None:
         return upper
-    at_last = train.n == anchors.n[-1]
-    if not at_last.any():
+    last = np.flatnonzero(train.n == anchors.n[-1])
+    earlier = np.flatnonzero(train.n <= anchors.n[-1] / BACKTEST_RATIO * (1 + 1e-9))
+    if len(last) == 0 or len(earlier) == 0:
         return upper
-    bound = float(train.mean[at_last][0] + 2.0 * train.se[at_last][0])
+    i, j = last[0], earlier[-1]
+    if train.mean[i] > train.mean[j]:
+        return upper
+    bound = float(train.mean[i] + 2.0 * train.se[i])
     return min(upper, max(bound, float(anchors.mean.max())))
 
 
@@ -247,12 +254,15 @@ def extrapolate(
     """Forecast the score at larger training sizes from measured learning-curve anchors.
 
     The anchors (within a factor :data:`WINDOW` of the largest) are fitted by each family
-    with inverse-variance weighted, bounded least squares; the family is chosen by
-    backtesting (fit on anchors up to a quarter of the largest, score the rest). A curve
-    that is flat, peaking or too short is not extrapolated: the forecast is the last
-    measured score, with a diagnostic. Intervals and a bias correction come from the
-    residuals of this same procedure on real learning curves (LCDB), as a function of
-    the extrapolation ratio ``n / n_last`` and of the curve's noise and shape.
+    with inverse-variance weighted, bounded least squares (ceiling at most ``best``, and
+    at most the training score when that is falling); the family is chosen by
+    backtesting (fit on anchors up to a quarter of the largest, score the rest; pow3
+    unless another is :data:`SWITCH_FACTOR` times better). Flat, peaking, non-monotone
+    and noisy curves are flagged (and get wider intervals); fewer than five sizes are
+    not extrapolated: the forecast is the last measured score. Intervals and a bias
+    correction come from the residuals of this same procedure on real learning curves
+    (LCDB), as a function of the extrapolation ratio ``n / n_last`` and of the curve's
+    noise, headroom, size and shape.
 
     Parameters
     ----------
@@ -324,9 +334,9 @@ def extrapolate(
         features=features,
         coef=cal.coef,
         ratios=cal.ratios,
-        low=tuple(cal.quantile_curve(tail)),
-        mid=tuple(cal.quantile_curve(0.5)),
-        high=tuple(cal.quantile_curve(1.0 - tail)),
+        low=cal.quantile_curve(tail),
+        mid=cal.quantile_curve(0.5),
+        high=cal.quantile_curve(1.0 - tail),
         best=best,
         worst=worst,
     )

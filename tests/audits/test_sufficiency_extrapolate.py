@@ -118,3 +118,23 @@ def test_bad_anchors_raise():
         extrapolate([0, 2, 3], [0.5, 0.6, 0.7], at=[10])
     with pytest.raises(InputError, match="`scores` must be finite"):
         extrapolate([1, 2, 3], [0.5, np.inf, 0.7], at=[10])
+
+
+def test_a_falling_training_curve_caps_the_ceiling():
+    def rising(n):  # log-linear: unbounded by itself, pow3 runs to the best score
+        return 0.60 + 0.02 * np.log2(np.asarray(n, dtype=float) / 128)
+
+    def falling(n):
+        return 0.90 - 0.01 * np.log2(np.asarray(n, dtype=float) / 128)
+
+    free = extrapolate(SIZES, noisy(rising, sd=0.002), at=[400_000])
+    capped = extrapolate(
+        SIZES, noisy(rising, sd=0.002), at=[400_000], train_scores=noisy(falling, sd=0.002)
+    )
+    assert capped.ceiling <= falling(4_096) + 0.01 < free.ceiling
+    assert capped.forecast[0].score < free.forecast[0].score
+    # a training score that still rises (an under-fitted model) bounds nothing
+    still_rising = extrapolate(
+        SIZES, noisy(rising, sd=0.002), at=[400_000], train_scores=noisy(rising, sd=0.002) + 0.05
+    )
+    assert still_rising.ceiling == pytest.approx(free.ceiling)
