@@ -15,11 +15,11 @@ from collections.abc import Sequence
 
 import flows  # noqa: F401 - sets the analytics-off defaults before prefect is imported
 from audits.errors import AuditError
-from flows.cli import demo, render, run, serve
+from flows.cli import demo, forecast, render, run, serve
 
 __all__ = ["main"]
 
-COMMANDS = (run, demo, render, serve)
+COMMANDS = (run, demo, forecast, render, serve)
 EXIT_INTERNAL = 3
 
 

@@ -53,7 +53,10 @@ def test_bad_input_exit_2_one_line(tmp_path, good, capsys, make, target, message
 
 
 def test_help_on_every_command(capsys):
-    for argv in (["--help"], ["run", "--help"], ["demo", "--help"], ["render", "--help"]):
+    for argv in (
+        ["--help"],
+        *([c, "--help"] for c in ("run", "demo", "forecast", "render", "serve")),
+    ):
         with pytest.raises(SystemExit) as exited:
             main(argv)
         assert exited.value.code == 0
