@@ -93,6 +93,11 @@ class Dataset:
         """Target column, shape (n_rows,)."""
         return self.frame[self.target]
 
+    def labelled(self) -> tuple[pd.DataFrame, pd.Series]:
+        """Features (n_labelled, n_features) and labels (n_labelled,) of the labelled rows."""
+        rows = self.frame[self.y.notna()]
+        return rows.drop(columns=[self.target]), rows[self.target]
+
 
 def _open(uri: str) -> tuple[pads.Dataset, pafs.FileSystem, list[str]]:
     """Open ``uri`` as a pyarrow dataset; map every failure to one ``InputError``."""

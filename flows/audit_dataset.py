@@ -78,10 +78,8 @@ def overview_task(dataset: Dataset) -> DatasetOverview:
 @task(name="out-of-fold-predictions", cache_policy=DATASET_CACHE)
 def oof_task(dataset: Dataset, seed: int) -> OutOfFold:
     """Out-of-fold probabilities of the classical model on the labelled rows (computed once)."""
-    labelled = dataset.frame[dataset.y.notna()]
-    return out_of_fold(
-        labelled.drop(columns=[dataset.target]), labelled[dataset.target], random_state=seed
-    )
+    X, y = dataset.labelled()
+    return out_of_fold(X, y, random_state=seed)
 
 
 @task(name="audit-quality", cache_policy=NONE)
@@ -124,10 +122,10 @@ def sufficiency_task(
     seed: int,
 ) -> SufficiencyResult:
     """Learning curves of the classical and the deep model, extrapolated with intervals."""
-    labelled = dataset.frame[dataset.y.notna()]
+    X, y = dataset.labelled()
     return assess(
-        labelled.drop(columns=[dataset.target]),
-        labelled[dataset.target],
+        X,
+        y,
         metric=metric,
         target_score=target_score,
         budget_seconds=budget_seconds,
