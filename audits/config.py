@@ -34,7 +34,7 @@ import tomllib
 import zoneinfo
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import (
     BaseModel,
@@ -206,6 +206,12 @@ class DatasetOptions(_Frozen):
     timeout_seconds : float, optional
         Hard limit of one audit run of the dataset: a run still going after it is
         stopped and marked failed (the other datasets go on).
+    max_concurrent_runs : int, default=1
+        Runs of the dataset's deployment allowed at the same time.
+    on_overlap : {"skip", "queue"}, default="skip"
+        A run due while ``max_concurrent_runs`` runs are still going is cancelled
+        (``skip``: scheduled audits do not pile up when one runs longer than the
+        interval) or waits for a free slot (``queue``).
     """
 
     target: str | None = Field(default=None, min_length=1)
@@ -221,6 +227,8 @@ class DatasetOptions(_Frozen):
     target_score: float | None = None
     budget_seconds: float | None = Field(default=None, gt=0)
     timeout_seconds: float | None = Field(default=None, gt=0)
+    max_concurrent_runs: int = Field(default=1, ge=1)
+    on_overlap: Literal["skip", "queue"] = "skip"
 
 
 class DatasetConfig(DatasetOptions):
@@ -258,8 +266,9 @@ class DatasetConfig(DatasetOptions):
 
         Options left unset in the config (``reference``, ``suite_overrides``,
         ``forecast``, ``metric``, ``target_score``, ``budget_seconds``) are left out, so
-        the flow's defaults apply. ``timeout_seconds`` is not a parameter: it is the
-        run's timeout.
+        the flow's defaults apply. ``timeout_seconds``, ``max_concurrent_runs`` and
+        ``on_overlap`` are not parameters: they are options of the run and of the
+        deployment.
         """
         parameters: dict[str, Any] = {
             "path": self.path,

@@ -24,7 +24,14 @@ from audits.overview import DatasetOverview
 from audits.quality import QualityAudit
 from audits.sufficiency import SufficiencyResult
 
-__all__ = ["SCHEMA_VERSION", "AuditResults", "RunInfo", "load_results", "save_results"]
+__all__ = [
+    "SCHEMA_VERSION",
+    "AuditResults",
+    "RunInfo",
+    "computed_part",
+    "load_results",
+    "save_results",
+]
 
 SCHEMA_VERSION = "1"
 
@@ -100,3 +107,40 @@ def load_results(path: str | os.PathLike[str]) -> AuditResults:
             reason="schema_version",
         )
     return from_jsonable(AuditResults, data)
+
+
+#: Keys of a results document that hold measured costs, not computed results.
+_MEASURED = frozenset({"run", "cost_curves", "model_bytes"})
+
+
+def computed_part(document: Any, *, digits: int = 9) -> Any:
+    """What a run computed, without what it measured: for comparing two runs.
+
+    Drops the run's metadata (times, paths, versions) and the measured costs of the
+    sufficiency section (every ``*seconds*`` key, pickled model sizes, the cost curves
+    fitted to them): they change from run to run and from process to process (a model
+    pickled in a Dask worker came out 34 bytes longer in 50 kB). Floats are rounded
+    to ``digits`` significant digits: a BLAS may sum in another order elsewhere.
+
+    Parameters
+    ----------
+    document : dict
+        A parsed ``results.json``.
+    digits : int, default=9
+
+    Returns
+    -------
+    dict
+        Equal for two runs that computed the same results.
+    """
+    if isinstance(document, dict):
+        return {
+            key: computed_part(value, digits=digits)
+            for key, value in document.items()
+            if key not in _MEASURED and "seconds" not in key
+        }
+    if isinstance(document, list):
+        return [computed_part(value, digits=digits) for value in document]
+    if isinstance(document, float):
+        return float(f"{document:.{digits}g}")
+    return document

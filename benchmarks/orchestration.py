@@ -1,21 +1,28 @@
-"""Wall time of ``audit-many`` over 4 datasets: sequential, thread pool, 2-worker Dask.
+"""Wall time of audits on each task runner: sequential, thread pool, 2-worker Dask.
 
 Usage::
 
-    python benchmarks/orchestration.py [--repeats 3] [--sample 5000] [--datasets DIR]
+    python benchmarks/orchestration.py [--repeats 3] [--sample 2000] [--one-sample 8000]
+                                       [--datasets DIR]
 
-Datasets: four mid-size ones of ``../shared/datasets`` (target from its
-``catalog.json``) when that folder exists, else the bundled sample four times with
-different seeds; each is audited on a sample of ``--sample`` rows. Each mode runs
-the same config ``--repeats`` times after one warm-up run (imports, suite
-loading); the table gives the median, min and max
-wall seconds and checks that every mode wrote the same ``results.json`` (run
-timings aside). Runs go to ``PREFECT_API_URL`` when set, else to a temporary
+Two workloads, each run in every mode side by side:
+
+- ``many``: ``audit-many`` over four mid-size datasets of ``../shared/datasets``
+  (target from its ``catalog.json``; else the bundled sample four times with
+  different seeds), ``--sample`` rows each. The runner spreads whole datasets.
+- ``one``: ``audit-dataset`` on the first of them, ``--one-sample`` rows. The runner
+  spreads the model fits of that one dataset (folds, resampling arms, anchors).
+
+Each workload runs once to warm up (imports, suite loading) and then ``--repeats``
+times per mode; the cache is bypassed (``PREFECT_TASKS_REFRESH_CACHE``), so every
+run fits every model. The tables give the median, min and max wall seconds and
+check that every mode wrote the same ``results.json`` as the warm-up (measured
+times and sizes aside). Runs go to ``PREFECT_API_URL`` when set, else to a temporary
 Prefect server started for the benchmark (Dask worker processes report to it).
 
-Modes: ``sequential`` (one thread), ``threads`` (Prefect's thread pool),
-``dask-temporary`` (a 2-process ``LocalCluster`` started and stopped by each flow
-run, as ``audits serve --runner dask`` does) and ``dask-existing`` (the same
+Modes: ``sequential`` (one fit at a time, the default), ``threads`` (one thread
+per core), ``dask-temporary`` (a 2-process ``LocalCluster`` started and stopped by
+each flow run, as ``--task-runner dask`` does) and ``dask-existing`` (the same
 cluster started once by this script, as ``--dask-address`` uses it).
 """
 
@@ -29,14 +36,16 @@ import platform
 import statistics
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 for _name, _value in {
     "DO_NOT_TRACK": "1",
     "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
     "GX_ANALYTICS_ENABLED": "False",
     "PREFECT_LOGGING_LEVEL": "WARNING",
+    "PREFECT_TASKS_REFRESH_CACHE": "true",
 }.items():
     os.environ.setdefault(_name, _value)
 
@@ -49,7 +58,7 @@ PICKED = (
 )
 
 
-def _datasets(folder: Path) -> list[tuple[str, str, str, int | None]]:
+def _datasets(folder: Path) -> list[tuple[str, str, str, int]]:
     """(name, path, target, seed) of the four datasets."""
     catalog = folder / "catalog.json"
     if catalog.is_file():
@@ -68,9 +77,7 @@ def _datasets(folder: Path) -> list[tuple[str, str, str, int | None]]:
     return [(f"credit-{seed}", str(sample_path()), SAMPLE_TARGET, seed) for seed in range(4)]
 
 
-def _write_config(
-    folder: Path, datasets: list[tuple[str, str, str, int | None]], sample: int
-) -> Path:
+def _write_config(folder: Path, datasets: list[tuple[str, str, str, int]], sample: int) -> Path:
     lines = ['out_dir = "out"', "[defaults]", f"sample = {sample}"]
     for name, path, target, seed in datasets:
         lines += [
@@ -97,30 +104,43 @@ def _prefect_api() -> Iterator[None]:
 
 
 def _comparable(out: Path) -> dict[str, dict]:
-    """Each dataset's results.json without measured times (run, fit/load/predict seconds)."""
+    """What each dataset's run computed (its results.json without measured costs)."""
+    from audits.results import computed_part
+
     return {
-        results.parent.name: _without_timings(json.loads(results.read_text()))
+        results.parent.name: computed_part(json.loads(results.read_text()))
         for results in sorted(out.glob("*/results.json"))
     }
 
 
-def _without_timings(value: object) -> object:
-    if isinstance(value, dict):
-        return {
-            k: _without_timings(v)
-            for k, v in value.items()
-            if k not in ("run", "cost_curves") and "seconds" not in k
-        }
-    if isinstance(value, list):
-        return [_without_timings(v) for v in value]
-    return value
+def _workloads(
+    work: Path, datasets: list[tuple[str, str, str, int]], sample: int, one_sample: int
+) -> dict[str, Callable[[Any, Path], None]]:
+    """``{workload: run(task_runner, folder)}``: each writes its results below ``folder``."""
+    from flows.audit_dataset import audit_dataset
+    from flows.audit_many import audit_many
+
+    _, path, target, seed = datasets[0]
+
+    def many(runner: Any, folder: Path) -> None:
+        audit_many.with_options(task_runner=runner)(str(_write_config(folder, datasets, sample)))
+
+    def one(runner: Any, folder: Path) -> None:
+        audit_dataset.with_options(task_runner=runner)(
+            path, target, str(folder / "out" / "one"), sample=one_sample, seed=seed
+        )
+
+    return {"many": many, "one": one}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument(
-        "--sample", type=int, default=5000, help="rows audited per dataset (default: %(default)s)"
+        "--sample", type=int, default=2000, help="rows per dataset of `many` (default: %(default)s)"
+    )
+    parser.add_argument(
+        "--one-sample", type=int, default=8000, help="rows of `one` (default: %(default)s)"
     )
     parser.add_argument(
         "--datasets",
@@ -132,7 +152,6 @@ def main() -> None:
 
     from distributed import LocalCluster
 
-    from flows.audit_many import audit_many
     from flows.runners import make_task_runner
 
     work = Path(tempfile.mkdtemp(prefix="bench-orchestration-"))
@@ -143,7 +162,7 @@ def main() -> None:
     print(
         "datasets: "
         + ", ".join(f"{n} ({Path(p).name}, target {t})" for n, p, t, _ in datasets)
-        + f"; {args.sample} rows each"
+        + f"; many: {args.sample} rows each; one: {datasets[0][0]}, {args.one_sample} rows"
     )
     print(f"OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS', 'unset')}")
     with (
@@ -158,36 +177,40 @@ def main() -> None:
                 "dask", dask_address=cluster.scheduler_address
             ),
         }
-        warm = work / "warm-up"
-        warm.mkdir()
-        audit_many(str(_write_config(warm, datasets, args.sample)))
-        reference = _comparable(warm / "out")
-        rows = []
-        for mode, runner in modes.items():
-            seconds, same = [], True
-            for repeat in range(args.repeats):
-                folder = work / f"{mode}-{repeat}"
-                folder.mkdir()
-                config = _write_config(folder, datasets, args.sample)
-                clock = time.perf_counter()
-                audit_many.with_options(task_runner=runner())(str(config))
-                seconds.append(time.perf_counter() - clock)
-                identical = _comparable(folder / "out") == reference
-                same = same and identical
-                print(
-                    f"  {mode} #{repeat + 1}: {seconds[-1]:.1f} s, results identical: {identical}",
-                    flush=True,
-                )
-            rows.append((mode, statistics.median(seconds), min(seconds), max(seconds), same))
-    base = rows[0][1]
-    print(f"\n{len(datasets)} datasets, median of {args.repeats} runs (wall seconds)\n")
-    print("| mode | median s | min s | max s | speed-up vs sequential | same results |")
-    print("|---|---:|---:|---:|---:|---|")
-    for mode, median, low, high, same in rows:
-        print(
-            f"| {mode} | {median:.1f} | {low:.1f} | {high:.1f} | {base / median:.2f}x | "
-            f"{'yes' if same else 'NO'} |"
-        )
+        tables = {}
+        for workload, run in _workloads(work, datasets, args.sample, args.one_sample).items():
+            warm = work / f"{workload}-warm-up"
+            warm.mkdir()
+            run(make_task_runner("sequential"), warm)
+            reference = _comparable(warm / "out")
+            rows = []
+            for mode, runner in modes.items():
+                seconds, same = [], True
+                for repeat in range(args.repeats):
+                    folder = work / f"{workload}-{mode}-{repeat}"
+                    folder.mkdir()
+                    clock = time.perf_counter()
+                    run(runner(), folder)
+                    seconds.append(time.perf_counter() - clock)
+                    identical = _comparable(folder / "out") == reference
+                    same = same and identical
+                    print(
+                        f"  {workload} {mode} #{repeat + 1}: {seconds[-1]:.1f} s, "
+                        f"results identical: {identical}",
+                        flush=True,
+                    )
+                rows.append((mode, statistics.median(seconds), min(seconds), max(seconds), same))
+            tables[workload] = rows
+    for workload, rows in tables.items():
+        base = rows[0][1]
+        print(f"\n{workload}: median of {args.repeats} runs (wall seconds)\n")
+        print("| mode | median s | min s | max s | speed-up vs sequential | same results |")
+        print("|---|---:|---:|---:|---:|---|")
+        for mode, median, low, high, same in rows:
+            print(
+                f"| {mode} | {median:.1f} | {low:.1f} | {high:.1f} | {base / median:.2f}x | "
+                f"{'yes' if same else 'NO'} |"
+            )
 
 
 if __name__ == "__main__":

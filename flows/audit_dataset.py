@@ -31,7 +31,9 @@ from audits.quality import QualityAudit, audit_quality
 from audits.results import AuditResults, RunInfo, save_results
 from audits.sufficiency import SufficiencyResult, assess
 from flows.caching import DATASET_CACHE
+from flows.fanout import fan_out
 from flows.retries import transient_io
+from flows.runners import make_task_runner
 
 __all__ = ["audit_dataset"]
 
@@ -79,7 +81,7 @@ def overview_task(dataset: Dataset) -> DatasetOverview:
 def oof_task(dataset: Dataset, seed: int) -> OutOfFold:
     """Out-of-fold probabilities of the classical model on the labelled rows (computed once)."""
     X, y = dataset.labelled()
-    return out_of_fold(X, y, random_state=seed)
+    return out_of_fold(X, y, random_state=seed, map_fn=fan_out("fit-fold"))
 
 
 @task(name="audit-quality", cache_policy=NONE)
@@ -104,13 +106,21 @@ def labels_task(
 @task(name="audit-imbalance", cache_policy=DATASET_CACHE)
 def imbalance_task(dataset: Dataset, oof: OutOfFold, seed: int) -> ImbalanceAudit:
     """Class counts, imbalance ratio, per-class metrics and the resampling what-if."""
-    return audit_imbalance(dataset.X, dataset.y, oof, random_state=seed)
+    return audit_imbalance(
+        dataset.X, dataset.y, oof, random_state=seed, map_fn=fan_out("fit-resampling-arm")
+    )
 
 
 @task(name="audit-drift", cache_policy=NONE)
 def drift_task(dataset: Dataset, reference: Dataset, seed: int) -> DriftAudit:
     """Per-column drift, label shift and adversarial validation against the reference."""
-    return audit_drift(dataset, reference, target=dataset.target, random_state=seed)
+    return audit_drift(
+        dataset,
+        reference,
+        target=dataset.target,
+        random_state=seed,
+        map_fn=fan_out("fit-adversarial-fold"),
+    )
 
 
 @task(name="forecast-sufficiency", cache_policy=DATASET_CACHE)
@@ -130,6 +140,7 @@ def sufficiency_task(
         target_score=target_score,
         budget_seconds=budget_seconds,
         random_state=seed,
+        map_fn=fan_out("fit-anchor"),
     )
 
 
@@ -188,7 +199,7 @@ def artifacts_task(results: AuditResults, paths: dict[str, str]) -> None:
     create_link_artifact(report.as_uri(), link_text="Audit report", key="audit-report")
 
 
-@flow(name="audit-dataset", log_prints=True)
+@flow(name="audit-dataset", log_prints=True, task_runner=make_task_runner("sequential"))
 def audit_dataset(
     path: str,
     target: str,

@@ -1,12 +1,13 @@
 """The ``audit-many`` flow: every dataset of a config, each in its own ``audit-dataset`` run.
 
 Each dataset is audited by a task that runs the ``audit-dataset`` flow as a
-subflow, so datasets run side by side on the flow's task runner (threads, or Dask
-workers) and each has its own flow run, logs, artifacts and timeout. A dataset
-that fails (unreadable file, bad suite override, timeout) fails its own run only:
-the others go on, and the index across datasets (``<out_dir>/index.html`` and
-``<out_dir>/summary.json``) shows every outcome. The ``audit-many`` run itself
-ends failed when any dataset's run did, after the index is written.
+subflow, so datasets run on the flow's task runner (one at a time by default, side
+by side on threads or Dask workers) and each has its own flow run, logs, artifacts
+and timeout. A dataset that fails (unreadable file, bad suite override, timeout)
+fails its own run only: the others go on, and the index across datasets
+(``<out_dir>/index.html`` and ``<out_dir>/summary.json``) shows every outcome. The
+``audit-many`` run itself ends failed when any dataset's run did, after the index
+is written.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from audits import _atomic
 from audits.config import AuditsConfig, DatasetConfig, load_config
 from audits.errors import ConfigError
 from flows.audit_dataset import audit_dataset
+from flows.runners import make_task_runner
 
 __all__ = ["DatasetRunsFailed", "audit_many", "audit_one", "flow_parameters", "write_index"]
 
@@ -116,7 +118,7 @@ def _message(state: State[Any]) -> str:
     return text[0] if text else "failed"
 
 
-@flow(name="audit-many", log_prints=True)
+@flow(name="audit-many", log_prints=True, task_runner=make_task_runner("sequential"))
 def audit_many(config: str, only: list[str] | None = None) -> dict[str, Any]:
     """Audit every dataset of a config file; write ``index.html`` and ``summary.json``.
 

@@ -2,9 +2,11 @@
 
 Each dataset of the config becomes the deployment ``audit-dataset/<name>`` with its
 parameters (:meth:`audits.config.DatasetConfig.flow_parameters`), its schedule (cron
-or interval, in its timezone), its ``timeout_seconds`` as the run's timeout, and the chosen task
-runner. One unscheduled ``audit-many/<config file stem>`` deployment audits them all
-at once and refreshes the index. ``audits serve`` serves them from one process;
+or interval, in its timezone), its ``timeout_seconds`` as the run's timeout, its
+concurrency limit (one run at a time by default: a run due while the last one is
+still going is skipped), and the chosen task runner. One unscheduled
+``audit-many/<config file stem>`` deployment audits them all at once and refreshes
+the index. ``audits serve`` serves them from one process;
 ``prefect.yaml`` declares the same deployments for teams that run work pools.
 """
 
@@ -14,20 +16,26 @@ from pathlib import Path
 from typing import Any
 
 from prefect import Flow
+from prefect.client.schemas.objects import ConcurrencyLimitConfig, ConcurrencyLimitStrategy
 from prefect.deployments.runner import RunnerDeployment
 from prefect.runner import Runner
 from prefect.schedules import Cron, Interval
 from prefect.schedules import Schedule as PrefectSchedule
 from prefect.task_runners import TaskRunner
 
-from audits.config import AuditsConfig, Schedule
+from audits.config import AuditsConfig, DatasetConfig, Schedule
 from flows.audit_dataset import audit_dataset
 from flows.audit_many import audit_many, flow_parameters
 
-__all__ = ["TAGS", "build_deployments", "make_runner", "prefect_schedule"]
+__all__ = ["TAGS", "build_deployments", "concurrency_limit", "make_runner", "prefect_schedule"]
 
 #: Tags of every deployment (filter on them in the UI).
 TAGS = ("audits",)
+
+_COLLISIONS = {
+    "skip": ConcurrencyLimitStrategy.CANCEL_NEW,
+    "queue": ConcurrencyLimitStrategy.ENQUEUE,
+}
 
 
 def prefect_schedule(schedule: Schedule) -> PrefectSchedule:
@@ -35,6 +43,18 @@ def prefect_schedule(schedule: Schedule) -> PrefectSchedule:
     if schedule.cron is not None:
         return Cron(schedule.cron, timezone=schedule.timezone)
     return Interval(schedule.interval_seconds, timezone=schedule.timezone)
+
+
+def concurrency_limit(dataset: DatasetConfig) -> ConcurrencyLimitConfig:
+    """How many runs of the dataset's deployment may go at once, and what happens to more.
+
+    Enforced by the Prefect server when a run is about to start: with ``on_overlap =
+    "skip"`` a run due while the limit is taken is cancelled, with ``"queue"`` it
+    waits (state ``AwaitingConcurrencySlot``).
+    """
+    return ConcurrencyLimitConfig(
+        limit=dataset.max_concurrent_runs, collision_strategy=_COLLISIONS[dataset.on_overlap]
+    )
 
 
 def _specs(
@@ -53,6 +73,7 @@ def _specs(
                     "parameters": flow_parameters(dataset),
                     "schedule": prefect_schedule(dataset.schedule) if dataset.schedule else None,
                     "tags": [*TAGS, dataset.name],
+                    "concurrency_limit": concurrency_limit(dataset),
                     "description": f"Audit of {dataset.path} (target {dataset.target!r}); "
                     f"report in {dataset.out_dir}",
                 },

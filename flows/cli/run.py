@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from audits.errors import ConfigError
 from audits.io import read_dataset
 from audits.sufficiency import METRICS
+from flows.cli._runner_options import add_runner_options, chosen_runner
+
+if TYPE_CHECKING:
+    from prefect.task_runners import TaskRunner
 
 __all__ = ["add_parser", "execute"]
 
@@ -39,20 +43,20 @@ def _dispatch(args: argparse.Namespace) -> int:
     if args.config:
         if args.path or args.target:
             raise ConfigError("give either PATH --target COL or --config FILE, not both")
-        return execute_config(args.config, only=args.only)
+        return execute_config(args.config, only=args.only, task_runner=chosen_runner(args))
     if not args.path or not args.target:
         raise ConfigError("`audits run` needs PATH and --target COL, or --config FILE")
     return execute(args, path=args.path, target=args.target)
 
 
-def execute_config(config: str, *, only: list[str] | None) -> int:
+def execute_config(config: str, *, only: list[str] | None, task_runner: TaskRunner[Any]) -> int:
     """Run ``audit-many`` over a config file; 0 when every dataset passed, else 1."""
     from audits.config import load_config
     from flows.audit_many import DatasetRunsFailed, audit_many
 
     load_config(config)  # one-line ConfigError before any flow starts
     try:
-        summary = audit_many(config, only=only)
+        summary = audit_many.with_options(task_runner=task_runner)(config, only=only)
     except DatasetRunsFailed as failed:
         print(f"audits: {failed}", file=sys.stderr)
         return 1
@@ -113,6 +117,7 @@ def add_audit_options(parser: argparse.ArgumentParser) -> None:
         help="wall-time budget of the forecast (default: %(default)s)",
     )
     parser.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
+    add_runner_options(parser)
 
 
 def execute(args: argparse.Namespace, *, path: str, target: str, strict: bool = True) -> int:
@@ -129,7 +134,7 @@ def execute(args: argparse.Namespace, *, path: str, target: str, strict: bool = 
     from flows.audit_dataset import audit_dataset
 
     labels = [x.strip() for x in args.labels.split(",")] if args.labels else None
-    outcome = audit_dataset(
+    outcome = audit_dataset.with_options(task_runner=chosen_runner(args))(
         path,
         target,
         args.out,

@@ -8,7 +8,7 @@ import sys
 from typing import Any
 
 from audits.config import load_config
-from flows.runners import RUNNERS
+from flows.cli._runner_options import add_runner_options, chosen_runner
 
 __all__ = ["add_parser", "execute"]
 
@@ -35,18 +35,7 @@ def add_parser(subparsers: Any) -> None:
     parser.add_argument(
         "--only", action="append", metavar="NAME", help="serve only this dataset (repeatable)"
     )
-    parser.add_argument(
-        "--runner",
-        choices=RUNNERS,
-        default="threads",
-        help="task runner of the flow runs (default: %(default)s)",
-    )
-    parser.add_argument(
-        "--dask-address",
-        metavar="ADDR",
-        help="scheduler of an existing Dask cluster, e.g. tcp://10.0.0.5:8786 "
-        "(implies --runner dask; default: a temporary local cluster per run)",
-    )
+    add_runner_options(parser)
     parser.add_argument(
         "--limit", type=int, metavar="N", help="at most N flow runs at the same time"
     )
@@ -62,12 +51,8 @@ def execute(args: argparse.Namespace) -> int:
     """Load the config, list its deployments, then serve them until interrupted."""
     config = load_config(args.config)
     from flows.deployments import build_deployments, make_runner
-    from flows.runners import make_task_runner
 
-    runner = "dask" if args.dask_address else args.runner
-    task_runner = (
-        None if runner == "threads" else make_task_runner(runner, dask_address=args.dask_address)
-    )
+    task_runner = chosen_runner(args)
     for deployment in build_deployments(config, task_runner=task_runner, only=args.only):
         schedules = [s.schedule for s in deployment.schedules or []]
         when = "; ".join(_describe(s) for s in schedules) or "on demand"

@@ -124,6 +124,7 @@ def test_toml_loads_with_defaults_merged_and_paths_resolved(toml_file, tmp_path)
     }
     assert "reference" not in clicks.flow_parameters()
     assert "timeout_seconds" not in clicks.flow_parameters()
+    assert (credit.max_concurrent_runs, credit.on_overlap) == (1, "skip")
 
 
 def test_yaml_gives_the_same_config_as_toml(toml_file, tmp_path):
@@ -223,6 +224,14 @@ def _drop(path: tuple):
         (
             _set(("defaults", "timeout_seconds"), 0),
             "`defaults.timeout_seconds` must be greater than 0",
+        ),
+        (
+            _set(("defaults", "max_concurrent_runs"), 0),
+            "`defaults.max_concurrent_runs` must be greater than or equal to 1; got 0",
+        ),
+        (
+            _set(("datasets", 0, "on_overlap"), "drop"),
+            "`datasets[0].on_overlap` must be 'skip' or 'queue'; got 'drop'",
         ),
         (_set(("datasets",), []), "`datasets` must have at least 1 item(s); got []"),
         (_drop(("datasets",)), "`datasets` is required"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 
@@ -14,7 +15,14 @@ from audits.errors import InputError
 from audits.gx import load_suites, validate
 from audits.io import read_dataset
 from audits.overview import describe_dataset
-from audits.results import SCHEMA_VERSION, AuditResults, RunInfo, load_results, save_results
+from audits.results import (
+    SCHEMA_VERSION,
+    AuditResults,
+    RunInfo,
+    computed_part,
+    load_results,
+    save_results,
+)
 
 
 @pytest.fixture
@@ -78,3 +86,27 @@ def test_atomic_write_keeps_old_file_when_writer_fails(tmp_path):
         _atomic.atomic_path(target, failing)
     assert target.read_text() == "old"
     assert os.listdir(tmp_path) == ["report.html"]
+
+
+def test_computed_part_ignores_measured_costs_only():
+    base = {
+        "run": {"seconds": 3.0},
+        "sufficiency": {
+            "models": {
+                "deep": {
+                    "anchors": [
+                        {"n": 64, "score": 0.8125, "fit_seconds": 0.4, "model_bytes": 50637}
+                    ],
+                    "cost_curves": {"fit_seconds": [1.0, 2.0]},
+                }
+            }
+        },
+    }
+    other = copy.deepcopy(base)
+    other["run"]["seconds"] = 9.0
+    anchor = other["sufficiency"]["models"]["deep"]["anchors"][0]
+    anchor.update(fit_seconds=0.9, model_bytes=50671, score=0.8125 + 1e-13)
+    other["sufficiency"]["models"]["deep"]["cost_curves"] = {}
+    assert computed_part(other) == computed_part(base)
+    anchor["score"] = 0.8126
+    assert computed_part(other) != computed_part(base)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import subprocess
 import sys
 import time
@@ -17,17 +18,20 @@ import pytest
 from prefect import flow
 from prefect.client.orchestration import get_client
 from prefect.deployments import run_deployment
+from prefect.settings import PREFECT_TASKS_REFRESH_CACHE, temporary_settings
+from prefect.states import Completed, Pending, Running
 
 import flows.audit_dataset as audit_module
 from audits._serde import to_jsonable
 from audits.config import load_config
 from audits.errors import ConfigError, InputError
 from audits.io import inspect_dataset, read_dataset
+from audits.results import computed_part
 from flows.audit_dataset import overview_task, read_task
 from flows.audit_many import audit_many
 from flows.caching import DATASET_CACHE, dataset_cache, dataset_key, frame_key
 from flows.cli import serve
-from flows.deployments import build_deployments, make_runner
+from flows.deployments import build_deployments, concurrency_limit, make_runner
 from flows.runners import make_task_runner
 
 TARGET = "label"
@@ -69,25 +73,8 @@ def write_config(folder: Path, datasets: dict[str, dict], **top: object) -> Path
 
 
 def comparable(results_json: Path) -> dict:
-    """results.json without what is measured, not computed: the run's times and paths, and
-    the wall-clock costs of the sufficiency section (fit, load and predict seconds, and
-    the cost curves fitted to them). Floats to 9 significant digits: a BLAS may sum in
-    another order in another process."""
-    return _without_timings(json.loads(results_json.read_text()))
-
-
-def _without_timings(value):
-    if isinstance(value, dict):
-        return {
-            k: _without_timings(v)
-            for k, v in value.items()
-            if k not in ("run", "cost_curves") and "seconds" not in k
-        }
-    if isinstance(value, list):
-        return [_without_timings(v) for v in value]
-    if isinstance(value, float):
-        return float(f"{value:.9g}")
-    return value
+    """What the run behind ``results_json`` computed (see ``computed_part``)."""
+    return computed_part(json.loads(results_json.read_text()))
 
 
 # --- deployments -------------------------------------------------------------------------
@@ -107,6 +94,8 @@ def test_deployments_carry_schedules_and_served_runs_keep_their_timeout(tmp_path
                 f"{prefix}-hourly": {
                     "path": str(data),
                     "budget_seconds": 120,
+                    "max_concurrent_runs": 2,
+                    "on_overlap": "queue",
                     "timeout_seconds": 600,
                     "schedule": {"interval_seconds": 3600, "timezone": "America/New_York"},
                 },
@@ -132,6 +121,10 @@ def test_deployments_carry_schedules_and_served_runs_keep_their_timeout(tmp_path
     assert hourly_schedule.schedule.interval == timedelta(hours=1)
     assert hourly_schedule.schedule.timezone == "America/New_York"
     assert cron.parameters == config.datasets[0].flow_parameters()
+    assert cron.global_concurrency_limit.limit == 1
+    assert cron.concurrency_options.collision_strategy == "CANCEL_NEW"
+    assert hourly.global_concurrency_limit.limit == 2
+    assert hourly.concurrency_options.collision_strategy == "ENQUEUE"
     assert "audits" in cron.tags
     assert many.schedules == []
     assert many.parameters == {"config": str(Path(config.source).resolve())}
@@ -150,6 +143,28 @@ def test_deployments_carry_schedules_and_served_runs_keep_their_timeout(tmp_path
     assert (Path(config.datasets[0].out_dir) / "results.json").is_file()
     assert tight.state.name == "TimedOut"
     assert not (Path(config.datasets[2].out_dir) / "results.json").exists()
+
+
+@pytest.mark.parametrize(
+    ("on_overlap", "second"), [("skip", "Cancelled"), ("queue", "AwaitingConcurrencySlot")]
+)
+def test_a_run_due_while_one_is_going_is_skipped_or_queued(tmp_path, on_overlap, second):
+    """The server enforces the deployment's limit when a run is about to start."""
+    data = write_dataset(tmp_path / "a.parquet", seed=3)
+    name = f"{tmp_path.name}-{on_overlap}"
+    config = load_config(
+        write_config(tmp_path, {name: {"path": str(data), "on_overlap": on_overlap}})
+    )
+    (deployment,) = build_deployments(config, only=[name])
+    deployment_id = deployment.apply()
+    with get_client(sync_client=True) as client:
+        runs = [client.create_flow_run_from_deployment(deployment_id) for _ in range(3)]
+        outcomes = [client.set_flow_run_state(run.id, Pending()).state.name for run in runs]
+        assert outcomes == ["Pending", second, second]
+        for state in (Running(), Completed()):  # the first run ends: its slot is free again
+            client.set_flow_run_state(runs[0].id, state)
+        later = client.create_flow_run_from_deployment(deployment_id)
+        assert client.set_flow_run_state(later.id, Pending()).state.name == "Pending"
 
 
 def test_serve_dry_run_lists_the_deployments(tmp_path, capsys):
@@ -188,6 +203,11 @@ def test_prefect_yaml_declares_the_example_config():
         assert schedule.get("cron") == dataset.schedule.cron
         assert schedule.get("interval") == dataset.schedule.interval_seconds
         assert schedule["timezone"] == dataset.schedule.timezone
+        limit = concurrency_limit(dataset)
+        assert deployment["concurrency_limit"] == {
+            "limit": limit.limit,
+            "collision_strategy": limit.collision_strategy.value,
+        }
 
 
 def serve_args(*argv: str):
@@ -302,10 +322,11 @@ def test_runner_factory():
     from prefect.task_runners import ThreadPoolTaskRunner
 
     assert isinstance(make_task_runner(), ThreadPoolTaskRunner)
-    assert make_task_runner("sequential")._max_workers == 1
+    assert make_task_runner()._max_workers == 1
+    assert make_task_runner("threads")._max_workers == (os.cpu_count() or 1)
     assert make_task_runner("threads", max_workers=3)._max_workers == 3
     for kwargs, message in [
-        ({"kind": "spark"}, "`task_runner` must be one of threads, sequential, dask"),
+        ({"kind": "spark"}, "`task_runner` must be one of sequential, threads, dask"),
         ({"kind": "threads", "dask_address": "tcp://h:8786"}, "needs the dask task runner"),
         ({"kind": "dask", "n_workers": 0}, "`n_workers` must be at least 1"),
     ]:
@@ -349,9 +370,10 @@ def many_on_threads(prefect_harness, tmp_path_factory):
         "timeout_seconds": 2,
     }
     config = write_config(folder, datasets, out_dir="index")
+    on_threads = audit_many.with_options(task_runner=make_task_runner("threads"))
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(audit_module, "read_dataset", slow_for_some)
-        state = audit_many(str(config), return_state=True)
+        state = on_threads(str(config), return_state=True)
     return folder, config, state
 
 
@@ -395,3 +417,58 @@ def test_dask_local_cluster_gives_the_local_results(many_on_threads, tmp_path):
         assert comparable(tmp_path / "out" / name / "results.json") == comparable(
             folder / "index" / name / "results.json"
         )
+
+
+def fit_runs(state) -> dict[str, int]:
+    """Completed fit task runs of a flow run, counted by task name (``fit-fold``, ...)."""
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
+
+    flow_run_id = state.state_details.flow_run_id
+    with get_client(sync_client=True) as client:
+        runs = client.read_task_runs(
+            flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[flow_run_id]))
+        )
+    counts: dict[str, int] = {}
+    for run in runs:
+        if run.name.startswith("fit-") and run.state.is_completed():
+            kind = run.name.rsplit("-", 1)[0]
+            counts[kind] = counts.get(kind, 0) + 1
+    return counts
+
+
+def test_fits_of_one_dataset_fan_out_to_dask_workers(prefect_harness, tmp_path):
+    """Folds, resampling arms, adversarial folds and anchors of one dataset are task runs:
+    on a 2-process LocalCluster they give the results of the default one-at-a-time run."""
+    pytest.importorskip("prefect_dask")
+    data = write_dataset(tmp_path / "a.parquet", seed=4, n=400)
+    reference = write_dataset(tmp_path / "ref.parquet", seed=5, n=400)
+    options = {"reference": str(reference), "budget_seconds": None}
+    local = audit_module.audit_dataset(
+        str(data), TARGET, str(tmp_path / "local"), **options, return_state=True
+    )
+    on_dask = audit_module.audit_dataset.with_options(
+        task_runner=make_task_runner("dask", n_workers=2)
+    )
+    with temporary_settings({PREFECT_TASKS_REFRESH_CACHE: True}):  # fit again, do not reuse
+        dask = on_dask(str(data), TARGET, str(tmp_path / "dask"), **options, return_state=True)
+    assert local.is_completed() and dask.is_completed()
+    assert comparable(tmp_path / "dask" / "results.json") == comparable(
+        tmp_path / "local" / "results.json"
+    )
+
+    results = json.loads((tmp_path / "local" / "results.json").read_text())
+    anchors = sum(
+        len(anchor["scores"])
+        for model in results["sufficiency"]["models"].values()
+        for anchor in model["anchors"]
+    )
+    expected = {
+        "fit-fold": 5,
+        "fit-resampling-arm": sum(
+            len(a["scores"]) for a in results["imbalance"]["what_if"]["arms"]
+        ),
+        "fit-adversarial-fold": results["drift"]["adversarial"]["n_folds"],
+        "fit-anchor": anchors,
+    }
+    assert fit_runs(local) == expected
+    assert fit_runs(dask) == expected
