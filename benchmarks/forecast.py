@@ -8,9 +8,10 @@ set. Two baselines use the same anchors: a plain (unweighted, single-family) pow
 least-squares fit, and the last anchor's score. The forecast's wall time is compared
 with one fit on the full pool.
 
-Usage (about an hour on 2 shared cores)::
+Usage::
 
     python benchmarks/forecast.py                    # datasets in ../shared/datasets
+    python benchmarks/forecast.py --seeds 0,1,2      # one split per seed: more pairs
     python benchmarks/forecast.py --datasets-dir DIR --models classical,deep
 """
 
@@ -86,6 +87,7 @@ def run_dataset(
         rows.append(
             {
                 "dataset": path.stem,
+                "seed": seed,
                 "model": kind,
                 "n_given": len(X_sub),
                 "n_forecast": len(X_pool),
@@ -137,20 +139,23 @@ def main() -> None:
     parser.add_argument("--models", default="classical,deep")
     parser.add_argument("--fraction", type=float, default=1 / 8, help="share given (1/8)")
     parser.add_argument("--test-fraction", type=float, default=0.2)
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--seeds", default="0", help="comma-separated seeds: one split per seed (default: 0)"
+    )
     args = parser.parse_args()
     catalog = json.loads((args.datasets_dir / "catalog.json").read_text())["datasets"]
     chosen = sorted((d for d in catalog if d["n_rows"] >= args.min_rows), key=lambda d: d["n_rows"])
     models = tuple(m.strip() for m in args.models.split(","))
     rows = []
-    for entry in chosen:
-        rows += run_dataset(
-            args.datasets_dir / entry["file"],
-            models,
-            fraction=args.fraction,
-            test_fraction=args.test_fraction,
-            seed=args.seed,
-        )
+    for seed in (int(s) for s in args.seeds.split(",")):
+        for entry in chosen:
+            rows += run_dataset(
+                args.datasets_dir / entry["file"],
+                models,
+                fraction=args.fraction,
+                test_fraction=args.test_fraction,
+                seed=seed,
+            )
     frame = pd.DataFrame(rows)
     table = frame.assign(
         interval=[f"[{lo:.4f}, {hi:.4f}]" for lo, hi in zip(frame.low, frame.high, strict=True)],
@@ -158,6 +163,7 @@ def main() -> None:
     )[
         [
             "dataset",
+            "seed",
             "model",
             "n_given",
             "n_forecast",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 
 from audits.sufficiency._result import Crossover, Extrapolation, RowsForTarget
@@ -44,30 +46,15 @@ def rows_for_target(
     sign = 1.0 if extrapolation.higher_is_better else -1.0
     ceiling = extrapolation.ceiling
 
-    def result(
-        status: str,
-        n: int | None,
-        message: str,
-        *,
-        low: int | None = None,
-        high: int | None = None,
-    ) -> RowsForTarget:
-        return RowsForTarget(
-            target=target,
-            status=status,
-            n=n,
-            low=low,
-            high=high,
-            ceiling=ceiling,
-            message=message,
-        )
+    # Every answer below sets status, n, message, and low/high when it has them.
+    result = partial(RowsForTarget, target=target, ceiling=ceiling, low=None, high=None)
 
     reached = [n for n, score in sorted(measured.items()) if sign * (score - target) >= 0]
     if reached:
         return result(
-            "reached",
-            reached[0],
-            f"already reached: {measured[reached[0]]:.4f} measured at {reached[0]:,} rows",
+            status="reached",
+            n=reached[0],
+            message=f"already reached: {measured[reached[0]]:.4f} measured at {reached[0]:,} rows",
         )
     n_last = extrapolation.interval.features.n_last
     grid = _grid(n_last, horizon)
@@ -79,20 +66,24 @@ def rows_for_target(
     possible = f" (possible from {n_low:,} rows at the optimistic end)" if n_low else ""
     if sign * (ceiling - target) < 0:
         return result(
-            "unreachable",
-            None,
-            f"not reachable: the curve levels off at {ceiling:.4f}{possible}",
+            status="unreachable",
+            n=None,
+            message=f"not reachable: the curve levels off at {ceiling:.4f}{possible}",
             low=n_low,
         )
     if n is None:
         return result(
-            "beyond_horizon", None, f"needs more than {horizon:,.0f} rows{possible}", low=n_low
+            status="beyond_horizon",
+            n=None,
+            message=f"needs more than {horizon:,.0f} rows{possible}",
+            low=n_low,
         )
     upper = f"{n_high:,}" if n_high else f"more than {horizon:,.0f}"
     return result(
-        "forecast",
-        n,
-        f"about {n:,} rows ({extrapolation.interval.level:.0%} interval {n_low:,} to {upper})",
+        status="forecast",
+        n=n,
+        message=f"about {n:,} rows "
+        f"({extrapolation.interval.level:.0%} interval {n_low:,} to {upper})",
         low=n_low,
         high=n_high,
     )
@@ -138,30 +129,15 @@ def crossover(
     high_diff = diff + np.hypot(c_high - c_score, i_score - i_low)
     ch, inc = names
 
-    def result(
-        status: str,
-        n: int | None,
-        message: str,
-        *,
-        low: int | None = None,
-        high: int | None = None,
-    ) -> Crossover:
-        return Crossover(
-            challenger=ch,
-            incumbent=inc,
-            status=status,
-            n=n,
-            low=low,
-            high=high,
-            horizon=int(horizon),
-            message=message,
-        )
+    result = partial(
+        Crossover, challenger=ch, incumbent=inc, horizon=int(horizon), low=None, high=None
+    )
 
     if diff[0] > 0:
         return result(
-            "ahead",
-            None,
-            f"{ch} already scores better than {inc} at {int(start):,} rows "
+            status="ahead",
+            n=None,
+            message=f"{ch} already scores better than {inc} at {int(start):,} rows "
             f"(forecast {sign * c_score[0]:.4f} vs {sign * i_score[0]:.4f})",
         )
     n = _first(grid, diff > 0)
@@ -170,16 +146,17 @@ def crossover(
     possible = f" (possible from {n_low:,} rows at the optimistic end)" if n_low else ""
     if n is None:
         return result(
-            "none",
-            None,
-            f"no crossover within {factor:g}x the current data ({horizon:,.0f} rows){possible}",
+            status="none",
+            n=None,
+            message=f"no crossover within {factor:g}x the current data "
+            f"({horizon:,.0f} rows){possible}",
             low=n_low,
         )
     upper = f"{n_high:,}" if n_high else f"more than {horizon:,.0f}"
     return result(
-        "forecast",
-        n,
-        f"{ch} overtakes {inc} at about {n:,} rows (interval {n_low:,} to {upper})",
+        status="forecast",
+        n=n,
+        message=f"{ch} overtakes {inc} at about {n:,} rows (interval {n_low:,} to {upper})",
         low=n_low,
         high=n_high,
     )

@@ -106,9 +106,17 @@ def test_run_config_audits_every_dataset_and_exit_code_follows(tmp_path, capsys)
         (["run", "x.parquet", "--config", "c.toml"], "not both"),
         (["run", "x.parquet"], "needs PATH and --target"),
         (["run", "--config", "missing.toml"], "missing.toml"),
+        (
+            ["run", "{sample}", "--target", "Status", "--dask-address", "nowhere"],
+            "`dask_address` must look like tcp://host:8786",
+        ),
     ],
 )
 def test_run_argument_errors_are_one_line(tmp_path, capsys, argv, message):
-    assert main(argv) == 2
+    from audits.data import sample_path
+
+    argv = [arg.format(sample=sample_path()) for arg in argv]
+    assert main([*argv, "--out", str(tmp_path / "out")]) == 2
+    assert not (tmp_path / "out").exists()
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and message in err[0]
