@@ -1,8 +1,11 @@
 """The ``audit-dataset`` flow: one Parquet dataset in, ``results.json`` and a report out.
 
-Tasks are thin wrappers around ``audits``; the flow adds retries, artifacts and
-the order of the stages. Nothing is written until every stage has succeeded, and
-then atomically, so a failed run never leaves a half-written report.
+Tasks are thin wrappers around ``audits``; the flow adds retries, caching,
+artifacts and the order of the stages. The stages run one after another; the model
+fits inside them (folds, resampling arms, anchors) are task runs of their own that
+go to the flow's task runner (:mod:`flows.fanout`, :mod:`flows.runners`). Nothing
+is written until every stage has succeeded, and then atomically, so a failed run
+never leaves a half-written report.
 """
 
 from __future__ import annotations

@@ -102,3 +102,15 @@ def test_out_of_fold_rejects_missing_labels():
     X, y = _awkward(n=100)
     with pytest.raises(DataError):
         out_of_fold(X, y.where(y.index > 0), n_folds=5)
+
+
+@pytest.mark.parametrize("n_rows", [300, 3000])
+def test_classical_stops_early_below_ten_thousand_rows_too(n_rows):
+    """The same model at every learning-curve size: no switch of early stopping at 10k rows."""
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"x": rng.normal(size=n_rows), "noise": rng.normal(size=n_rows)})
+    y = (X.x + rng.normal(size=n_rows) > 0).astype(int).to_numpy()  # validation loss levels off
+    model = make_model("classical", X, random_state=0).fit(X, y)
+    boosted = model[-1].estimator_
+    assert boosted.do_early_stopping_
+    assert boosted.n_iter_ < 100  # of at most 200
