@@ -56,7 +56,10 @@ def execute(args: argparse.Namespace) -> int:
     for deployment in build_deployments(config, task_runner=task_runner, only=args.only):
         schedules = [s.schedule for s in deployment.schedules or []]
         when = "; ".join(_describe(s) for s in schedules) or "on demand"
-        print(f"{deployment.flow_name}/{deployment.name}: {when}", file=sys.stderr)
+        print(
+            f"{deployment.flow_name}/{deployment.name}: {when}{_overlap(deployment)}",
+            file=sys.stderr,
+        )
     if args.dry_run:
         return 0
     from prefect.settings import PREFECT_API_URL
@@ -69,6 +72,15 @@ def execute(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         print("audits: stopped serving; schedules paused", file=sys.stderr)
     return 0
+
+
+def _overlap(deployment: Any) -> str:
+    """What happens to a run due while earlier ones still go ("" when unlimited)."""
+    if deployment.concurrency_limit is None:
+        return ""
+    strategy = deployment.concurrency_options.collision_strategy.value
+    then = "skipped" if strategy == "CANCEL_NEW" else "queued"
+    return f"; at most {deployment.concurrency_limit} run(s) at a time, more are {then}"
 
 
 def _describe(schedule: Any) -> str:

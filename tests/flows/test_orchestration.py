@@ -175,8 +175,11 @@ def test_serve_dry_run_lists_the_deployments(tmp_path, capsys):
     args = serve_args("--config", str(path), "--dry-run")
     assert args.func(args) == 0
     listed = capsys.readouterr().err
-    assert "audit-dataset/nightly: cron '0 2 * * *' (UTC)" in listed
-    assert "audit-many/datasets: on demand" in listed
+    assert (
+        "audit-dataset/nightly: cron '0 2 * * *' (UTC); at most 1 run(s) at a time, "
+        "more are skipped"
+    ) in listed
+    assert "audit-many/datasets: on demand\n" in listed
     with pytest.raises(ConfigError, match="no dataset named 'other'"):
         args = serve_args("--config", str(path), "--only", "other", "--dry-run")
         args.func(args)
