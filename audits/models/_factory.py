@@ -22,23 +22,37 @@ __all__ = ["MODEL_KINDS", "EarlyStoppingGuard", "make_model"]
 
 MODEL_KINDS = ("classical", "logistic", "deep")
 
+_MIN_BATCH, _MAX_BATCH = 8, 200
+#: Optimiser steps per epoch of the deep model at every size (see EarlyStoppingGuard).
+_BATCHES_PER_EPOCH = 20
+
 
 class EarlyStoppingGuard(ClassifierMixin, BaseEstimator):
-    """Fit ``estimator``, turning its early stopping off when the split cannot be made.
+    """Fit ``estimator`` so that its early stopping works the same at every size.
 
     Early stopping holds out a stratified ``validation_fraction`` of the rows; that
     split fails when a class has a single row or the held-out part is smaller than
     the number of classes. Then the guard fits a clone with ``early_stopping=False``.
+
+    Patience (``n_iter_no_change``) counts epochs. With a fixed batch size an epoch of
+    a small subset is one or two optimiser steps, so a net stopped after a dozen
+    epochs has barely trained and a learning curve would measure the optimiser, not
+    the data. With ``batches_per_epoch`` the guard sets ``batch_size`` to
+    ``n_rows // batches_per_epoch`` (between 8 and 200, scikit-learn's default), so
+    every size gets about that many steps per epoch.
 
     Parameters
     ----------
     estimator : classifier
         Has ``early_stopping`` and ``validation_fraction`` parameters
         (``MLPClassifier``, ``HistGradientBoostingClassifier``).
+    batches_per_epoch : int, optional
+        Only for estimators with a ``batch_size`` parameter; None leaves it alone.
     """
 
-    def __init__(self, estimator: BaseEstimator) -> None:
+    def __init__(self, estimator: BaseEstimator, *, batches_per_epoch: int | None = None) -> None:
         self.estimator = estimator
+        self.batches_per_epoch = batches_per_epoch
 
     def fit(self, X: object, y: object) -> EarlyStoppingGuard:
         """Fit a clone of ``estimator`` on ``X`` (n_rows, n_features) and ``y`` (n_rows,)."""
@@ -50,6 +64,9 @@ class EarlyStoppingGuard(ClassifierMixin, BaseEstimator):
             counts.min() < 2 or n_holdout < len(counts)
         ):
             model.set_params(early_stopping=False)
+        if self.batches_per_epoch is not None:
+            batch = int(np.clip(counts.sum() // self.batches_per_epoch, _MIN_BATCH, _MAX_BATCH))
+            model.set_params(batch_size=batch)
         self.estimator_ = model.fit(X, y)
         self.classes_ = self.estimator_.classes_
         return self
@@ -95,8 +112,9 @@ def make_model(kind: str, X: pd.DataFrame, *, random_state: int = 0) -> BaseEsti
         makes small fits run all 200 iterations).
         ``logistic``: logistic regression on imputed, scaled, one-hot features.
         ``deep``: a multi-layer perceptron (128, 64) on the same features, with
-        early stopping. An import path names a callable ``f(X, random_state=...)``
-        that returns a scikit-learn classifier (e.g. a skorch net).
+        early stopping and about 20 mini-batches per epoch at every size. An import
+        path names a callable ``f(X, random_state=...)`` that returns a scikit-learn
+        classifier (e.g. a skorch net).
     X : DataFrame of shape (n_rows, n_features)
         Raw features; used only to shape the model (never fitted here).
     random_state : int, default=0
@@ -125,7 +143,9 @@ def make_model(kind: str, X: pd.DataFrame, *, random_state: int = 0) -> BaseEsti
             n_iter_no_change=10,
             random_state=random_state,
         )
-        return make_pipeline(_one_hot_preprocessor(), EarlyStoppingGuard(model))
+        return make_pipeline(
+            _one_hot_preprocessor(), EarlyStoppingGuard(model, batches_per_epoch=_BATCHES_PER_EPOCH)
+        )
     if ":" in kind:
         module_name, _, attr = kind.partition(":")
         try:

@@ -114,3 +114,15 @@ def test_classical_stops_early_below_ten_thousand_rows_too(n_rows):
     boosted = model[-1].estimator_
     assert boosted.do_early_stopping_
     assert boosted.n_iter_ < 100  # of at most 200
+
+
+@pytest.mark.parametrize(("n_rows", "batch"), [(64, 8), (1000, 50), (10_000, 200)])
+def test_deep_gets_about_twenty_batches_per_epoch_at_every_size(n_rows, batch):
+    """A fixed batch of 200 would give a 64-row subset one optimiser step per epoch."""
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"x": rng.normal(size=n_rows)})
+    y = (X.x > 0).astype(int).to_numpy()
+    model = make_model("deep", X, random_state=0).fit(X, y)
+    net = model[-1].estimator_
+    assert net.batch_size == batch
+    assert model[-1].estimator.batch_size == "auto"  # the unfitted template is left alone
