@@ -12,8 +12,8 @@ install 'data-sufficiency-audits[dask]'``).
 Why ``sequential`` by default: scikit-learn fits hold the GIL for much of their
 work or already use every core through OpenMP, so threads buy nothing on one
 machine and can cost a lot. Measured with ``audits demo`` (4,454 rows, 2 cores,
-mean of 2 runs): one fit at a time 35 s, a 2-thread pool 36 s with
-``OMP_NUM_THREADS=1`` and 51 s without it (OpenMP oversubscription). Running fits
+mean of 2 runs): one fit at a time 40 s, a 2-thread pool 39 s with
+``OMP_NUM_THREADS=1`` and 53 s without it (OpenMP oversubscription). Running fits
 one at a time also keeps the fit seconds the forecast measures honest. Spread the
 fits over processes or machines with ``dask``.
 
