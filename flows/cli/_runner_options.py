@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING, Any
 
-from flows.runners import RUNNERS
+from flows.runners import RUNNERS, make_task_runner
 
 if TYPE_CHECKING:
     from prefect.task_runners import TaskRunner
@@ -32,7 +32,5 @@ def add_runner_options(parser: argparse.ArgumentParser) -> None:
 
 def chosen_runner(args: argparse.Namespace) -> TaskRunner[Any]:
     """The task runner the options ask for (see :func:`flows.runners.make_task_runner`)."""
-    from flows.runners import make_task_runner
-
     kind = "dask" if args.dask_address else args.task_runner
     return make_task_runner(kind, dask_address=args.dask_address)
