@@ -1,11 +1,12 @@
 """Curve families on real learning curves (LCDB 0.1.0), and the interval calibration.
 
 For every learning curve of four learners in LCDB (gradient boosting, random forest,
-logistic regression, MLP; accuracy on the outer test set, three inner seeds averaged
-per anchor as the forecaster would measure them, with their training scores), the
-anchors up to a cut-off (1/2, 1/4, 1/10, 1/20, 1/50 and 1/100 of the largest size)
-are extrapolated to every larger measured size, with each family alone and with the
-selection used by :func:`audits.sufficiency.extrapolate`. The truth is the mean over
+logistic regression, MLP; accuracy on the outer test set, as many inner seeds averaged
+per anchor as the forecaster measures repetitions, with their training scores, at the
+sizes the forecaster's schedule would measure), the anchors up to a cut-off (1/2, 1/4,
+1/10, 1/20, 1/50 and 1/100 of the largest size) are extrapolated to every larger
+measured size, with each family alone and with the selection used by
+:func:`audits.sufficiency.extrapolate`. The truth is the mean over
 all inner seeds.
 
 It prints markdown tables:
@@ -39,9 +40,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from audits.sufficiency._anchors import DEFAULT_REPETITIONS, anchor_step
 from audits.sufficiency._curves import fit_curve
 from audits.sufficiency._extrapolate import (
     DEFAULT_FAMILIES,
+    WINDOW,
     aggregate,
     scale_features,
     select_curve,
@@ -55,7 +58,7 @@ LEARNERS = {
     "sklearn.neural_network.MLPClassifier": "MLP",
 }
 CUTOFFS = (0.5, 0.25, 0.1, 0.05, 0.02, 0.01)
-REPETITIONS = 3
+REPETITIONS = DEFAULT_REPETITIONS
 RATIO_EDGES = (1.0, 1.7, 2.4, 3.4, 4.8, 6.8, 9.6, 13.6, 22.0, 45.0, 130.0)
 PROBS = (0.025, 0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95, 0.975)
 BASELINES = (*DEFAULT_FAMILIES, "last")
@@ -99,17 +102,32 @@ def load_curves(outer_seeds: tuple[int, ...]) -> list[dict]:
     return curves
 
 
+def schedule(sizes: np.ndarray) -> np.ndarray:
+    """The LCDB sizes the forecaster's schedule would measure, of ``sizes`` (increasing).
+
+    LCDB spaces its sizes by sqrt(2); where :func:`plan_anchors` would space them by 2
+    (see :func:`anchor_step`), every other size is dropped, counting from the largest.
+    """
+    step = anchor_step(sizes[-1] / sizes[0])
+    kept = [sizes[-1]]
+    for n in sizes[-2::-1]:
+        if kept[-1] / n >= 0.9 * step:
+            kept.append(n)
+    return np.array(kept[::-1])
+
+
 def extrapolate_curve(curve: dict) -> list[dict]:
     """Residual records of one curve: every cut-off, every larger size."""
-    sizes, truth = curve["sizes"], curve["truth"]
+    sizes, truth, rep_n = curve["sizes"], curve["truth"], curve["rep_n"]
     records = []
     for frac in CUTOFFS:
-        inside = curve["rep_n"] <= frac * sizes[-1]
+        inside = rep_n <= frac * sizes[-1]
         if not inside.any():
             continue
-        measured = aggregate(curve["rep_n"][inside], curve["rep_score"][inside])
-        train = aggregate(curve["rep_n"][inside], curve["rep_train"][inside])
-        anchors = measured.window(measured.n[-1])
+        window = np.unique(rep_n[inside & (rep_n >= rep_n[inside].max() / WINDOW * (1 - 1e-9))])
+        used = inside & np.isin(rep_n, schedule(window))
+        anchors = aggregate(rep_n[used], curve["rep_score"][used])
+        train = aggregate(rep_n[used], curve["rep_train"][used])
         if len(anchors.n) < 5:
             continue
         n_last = anchors.n[-1]

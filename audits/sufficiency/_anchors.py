@@ -20,19 +20,58 @@ import numpy as np
 import pandas as pd
 
 from audits.errors import ConfigError, DataError
+from audits.sufficiency._extrapolate import BACKTEST_ANCHORS, BACKTEST_RATIO, WINDOW
 from audits.sufficiency._metrics import aligned_proba, get_metric
 from audits.sufficiency._result import Anchor
 
 __all__ = [
+    "COARSE_STEP",
+    "DEFAULT_REPETITIONS",
+    "FINE_STEP",
     "AnchorMeasurement",
     "AnchorPlan",
     "AnchorTask",
     "Split",
+    "anchor_step",
     "make_split",
     "measure_anchor",
     "plan_anchors",
     "summarise_anchors",
 ]
+
+
+FINE_STEP = math.sqrt(2.0)
+"""Ratio between consecutive sizes of a short schedule (LCDB's own spacing)."""
+
+COARSE_STEP = 2.0
+"""Ratio between consecutive sizes of a schedule long enough (see :func:`anchor_step`)."""
+
+DEFAULT_REPETITIONS = 2
+"""Fits per size (each with its own validation rows, subset order and model seed)."""
+
+
+def anchor_step(ratio: float) -> float:
+    """Ratio between consecutive sizes for a schedule from ``n`` to ``ratio * n`` rows.
+
+    Fits of small subsets cost about as much as larger ones (fixed costs, and more
+    epochs or boosting rounds before early stopping), so the number of fits, not the
+    rows, sets the price of a forecast. The schedule is spaced by :data:`COARSE_STEP`
+    (half the fits) whenever that still leaves the backtest of :func:`extrapolate`
+    four anchors up to a ``BACKTEST_RATIO`` of the largest (``ratio >= 32``), else by
+    :data:`FINE_STEP`. ``benchmarks/curve_families.py`` thins LCDB's sizes by the same
+    rule before it calibrates the intervals.
+
+    Parameters
+    ----------
+    ratio : float
+        Largest size divided by the smallest.
+
+    Returns
+    -------
+    float
+    """
+    coarse_enough = BACKTEST_RATIO * COARSE_STEP ** (BACKTEST_ANCHORS - 1)
+    return COARSE_STEP if ratio >= coarse_enough * (1 - 1e-9) else FINE_STEP
 
 
 @dataclass(frozen=True)
@@ -79,7 +118,8 @@ class AnchorMeasurement:
         shows over-fitting.
     fit_seconds : float
     predict_seconds_per_row : float
-        ``predict_proba`` wall time on the validation rows, divided by their number.
+        Wall time of one ``predict_proba`` call on the validation rows and the scored
+        training rows, divided by their number.
     model_bytes : int
         Size of the pickled fitted model.
     load_seconds : float
@@ -133,11 +173,10 @@ def plan_anchors(
     *,
     n_classes: int = 2,
     min_size: int = 64,
-    step: float = math.sqrt(2.0),
-    span: float = 64.0,
+    step: float | None = None,
     validation_fraction: float = 0.2,
     max_validation: int = 20_000,
-    repetitions: int = 3,
+    repetitions: int = DEFAULT_REPETITIONS,
     max_size: int | None = None,
 ) -> AnchorPlan:
     """Choose the training-set sizes and the validation size.
@@ -150,15 +189,14 @@ def plan_anchors(
         Number of classes (the validation set holds at least two rows of each).
     min_size : int, default=64
         Smallest training subset (lowered for small datasets, never below 16).
-    step : float, default=sqrt(2)
-        Ratio between consecutive sizes.
-    span : float, default=64.0
-        Largest ratio of the largest to the smallest size (smaller anchors say little
-        about the far end of the curve, and the extrapolation ignores them).
+    step : float, optional
+        Ratio between consecutive sizes; by default :func:`anchor_step` of the span.
+        The smallest size is at least the largest over ``WINDOW`` (smaller anchors
+        say little about the far end of the curve, and the extrapolation ignores them).
     validation_fraction : float, default=0.2
         Share of the rows held out for validation, at most ``max_validation`` rows.
     max_validation : int, default=20_000
-    repetitions : int, default=3
+    repetitions : int, default=DEFAULT_REPETITIONS
     max_size : int, optional
         Largest training subset; the whole training pool by default.
 
@@ -174,19 +212,20 @@ def plan_anchors(
             f"`validation_fraction` must be in (0, 1); got {validation_fraction!r}",
             reason="validation_fraction",
         )
-    if not step > 1.0:
+    if step is not None and not step > 1.0:
         raise ConfigError(f"`step` must be > 1; got {step!r}", reason="anchor_step")
     n_validation = int(min(max_validation, max(round(validation_fraction * n_rows), 2 * n_classes)))
     pool = n_rows - n_validation
     if max_size is not None:
         _check_int("max_size", max_size, low=2)
         pool = min(pool, max_size)
-    smallest = max(16, min(min_size, pool // 8), math.ceil(pool / span))
+    smallest = max(16, min(min_size, pool // 8), math.ceil(pool / WINDOW))
     if pool < smallest or n_rows < 64:
         raise DataError(
             f"`X` must have at least 64 rows for a learning curve; got {n_rows}",
             reason="too_few_rows",
         )
+    step = anchor_step(pool / smallest) if step is None else step
     n_steps = math.floor(math.log(pool / smallest) / math.log(step) + 1e-9)
     sizes = {round(smallest * step**k) for k in range(n_steps + 1)} | {pool}
     if len(sizes) > 1 and pool / max(s for s in sizes if s < pool) < step**0.5:
@@ -290,12 +329,11 @@ def measure_anchor(
         t0 = time.perf_counter()
         model.fit(X_train, y_train)
         fit_seconds = time.perf_counter() - t0
-    X_val = X.iloc[val]
-    t0 = time.perf_counter()
-    proba = aligned_proba(model, X_val, split.n_classes)
-    predict_seconds = time.perf_counter() - t0
     seen = rows[: len(val)]
-    train_score = scorer(split.codes[seen], aligned_proba(model, X.iloc[seen], split.n_classes))
+    scored = np.concatenate([val, seen])
+    t0 = time.perf_counter()
+    proba = aligned_proba(model, X.iloc[scored], split.n_classes)
+    predict_seconds = time.perf_counter() - t0
     blob = pickle.dumps(model, protocol=pickle.HIGHEST_PROTOCOL)
     t0 = time.perf_counter()
     pickle.loads(blob)
@@ -304,10 +342,10 @@ def measure_anchor(
         model=task.model,
         size=task.size,
         rep=task.rep,
-        score=scorer(split.codes[val], proba),
-        train_score=train_score,
+        score=scorer(split.codes[val], proba[: len(val)]),
+        train_score=scorer(split.codes[seen], proba[len(val) :]),
         fit_seconds=fit_seconds,
-        predict_seconds_per_row=predict_seconds / len(val),
+        predict_seconds_per_row=predict_seconds / len(scored),
         model_bytes=len(blob),
         load_seconds=load_seconds,
         task_seconds=time.perf_counter() - started,

@@ -13,6 +13,7 @@ import pandas as pd
 
 from audits.errors import ConfigError, DataError, InputError, TargetError
 from audits.sufficiency._anchors import (
+    DEFAULT_REPETITIONS,
     AnchorMeasurement,
     AnchorPlan,
     AnchorTask,
@@ -181,7 +182,7 @@ def assess(
     target_score: float | None = None,
     budget_seconds: float | None = None,
     level: float = 0.9,
-    repetitions: int = 3,
+    repetitions: int = DEFAULT_REPETITIONS,
     min_size: int = 64,
     validation_fraction: float = 0.2,
     max_validation: int = 20_000,
@@ -190,10 +191,11 @@ def assess(
 ) -> SufficiencyResult:
     """Forecast how each model's score grows with more rows, and what it costs.
 
-    Learning curves are measured on nested stratified subsets (geometric sizes,
-    several repetitions), extrapolated with :func:`extrapolate`, and read off for the
-    score at the ``at`` sizes, the rows needed for ``target_score``, and the size at
-    which the second model overtakes the first.
+    Learning curves are measured on nested stratified subsets (geometric sizes, see
+    :func:`~audits.sufficiency.plan_anchors`; several repetitions), extrapolated
+    with :func:`extrapolate`, and read off for the score at the ``at`` sizes, the rows
+    needed for ``target_score``, and the size at which the second model overtakes the
+    first.
 
     Parameters
     ----------
@@ -215,7 +217,8 @@ def assess(
         fit time would not fit in what is left (the smallest is always measured).
     level : float, default=0.9
         Nominal coverage of the intervals.
-    repetitions : int, default=3
+    repetitions : int, default=DEFAULT_REPETITIONS
+        Fits per size (2).
     min_size : int, default=64
         Smallest training subset.
     validation_fraction : float, default=0.2

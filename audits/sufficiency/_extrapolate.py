@@ -38,6 +38,9 @@ WINDOW = 64.0
 BACKTEST_RATIO = 4.0
 """Backtests fit anchors up to ``n_last / BACKTEST_RATIO`` and score the larger ones."""
 
+BACKTEST_ANCHORS = 4
+"""A backtest needs at least this many anchors to fit."""
+
 SWITCH_FACTOR = 1.5
 """Another family replaces the default only if its backtest error is this many times smaller."""
 
@@ -123,7 +126,7 @@ def _backtest(anchors: Anchors, family: str, upper: float) -> float:
     """Mean absolute error on the larger anchors of a fit to the smaller ones."""
     cut = anchors.n[-1] / BACKTEST_RATIO
     train = anchors.n <= cut * (1 + 1e-9)
-    if train.sum() < 4 or (~train).sum() < 1:
+    if train.sum() < BACKTEST_ANCHORS or (~train).sum() < 1:
         return float("nan")
     fit = fit_curve(
         anchors.n[train],

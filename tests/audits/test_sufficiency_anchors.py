@@ -15,18 +15,30 @@ from audits.sufficiency import (
     plan_anchors,
     summarise_anchors,
 )
+from audits.sufficiency._anchors import anchor_step
 from audits.sufficiency._metrics import METRICS, aligned_proba, get_metric
 
 
 def test_plan_is_geometric_and_ends_at_the_training_pool():
     plan = plan_anchors(10_000, n_classes=3)
     assert plan.n_validation == 2_000
-    assert plan.sizes[0] == 125  # 8_000 / 64: the extrapolation window
-    assert plan.sizes[-1] == 8_000
-    assert plan_anchors(2_000).sizes[0] == 64
-    ratios = np.diff(np.log(plan.sizes))
+    assert plan.repetitions == 2
+    assert plan.sizes == (125, 250, 500, 1_000, 2_000, 4_000, 8_000)  # 8_000 / 64 .. 8_000
+    short = plan_anchors(2_000)  # 64 .. 1_600 spans 25 < 32: spaced by sqrt(2)
+    assert short.sizes[0] == 64 and short.sizes[-1] == 1_600
+    ratios = np.diff(np.log(short.sizes))
     assert np.all(ratios > 0)
     assert np.allclose(ratios[:-1], np.log(np.sqrt(2)), atol=0.02)
+
+
+@pytest.mark.parametrize(
+    ("ratio", "step"), [(24.0, np.sqrt(2)), (31.9, np.sqrt(2)), (32.0, 2.0), (64.0, 2.0)]
+)
+def test_schedule_is_coarse_once_the_backtest_keeps_four_anchors(ratio, step):
+    assert anchor_step(ratio) == pytest.approx(step)
+    plan = plan_anchors(round(64 * ratio / 0.8))  # pool = 64 * ratio
+    below = [s for s in plan.sizes if s <= plan.sizes[-1] / 4]
+    assert len(below) >= 4  # enough for the backtest of extrapolate
 
 
 def test_plan_caps_validation_and_rejects_tiny_or_bad_input():

@@ -124,7 +124,7 @@ def test_json_contract_and_map_fn(fake_models):
         target_score=0.95,
         map_fn=counting_map,
     )
-    assert calls and all(c == 6 for c in calls)  # 2 models x 3 repetitions per size
+    assert calls and all(c == 4 for c in calls)  # 2 models x 2 repetitions per size
     data = json.loads(json.dumps(result.to_json_dict(), allow_nan=False))
     assert {"models", "rows_for_target", "crossover", "metric", "schema_version"} <= set(data)
     for name in ("fake:tree", "fake:linear"):
