@@ -103,17 +103,17 @@ def load_curves(outer_seeds: tuple[int, ...]) -> list[dict]:
 
 
 def schedule(sizes: np.ndarray) -> np.ndarray:
-    """The LCDB sizes the forecaster's schedule would measure, of ``sizes`` (increasing).
+    """The LCDB sizes closest to what the forecaster's schedule would measure.
 
-    LCDB spaces its sizes by sqrt(2); where :func:`plan_anchors` would space them by 2
-    (see :func:`anchor_step`), every other size is dropped, counting from the largest.
+    ``sizes`` (increasing, LCDB's sqrt(2) spacing) cover the extrapolation window; the
+    forecaster spaces its sizes by :func:`anchor_step` of their span, down from the
+    largest, and each of its sizes is matched with the nearest LCDB size (in log).
     """
     step = anchor_step(sizes[-1] / sizes[0])
-    kept = [sizes[-1]]
-    for n in sizes[-2::-1]:
-        if kept[-1] / n >= 0.9 * step:
-            kept.append(n)
-    return np.array(kept[::-1])
+    n_steps = int(np.floor(np.log(sizes[-1] / sizes[0]) / np.log(step) + 1e-9))
+    targets = np.log(sizes[-1]) - np.arange(n_steps + 1) * np.log(step)
+    nearest = np.abs(np.log(sizes)[None, :] - targets[:, None]).argmin(axis=1)
+    return np.unique(sizes[nearest])
 
 
 def extrapolate_curve(curve: dict) -> list[dict]:

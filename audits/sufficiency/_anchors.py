@@ -28,6 +28,7 @@ __all__ = [
     "COARSE_STEP",
     "DEFAULT_REPETITIONS",
     "FINE_STEP",
+    "N_SIZES",
     "AnchorMeasurement",
     "AnchorPlan",
     "AnchorTask",
@@ -44,7 +45,10 @@ FINE_STEP = math.sqrt(2.0)
 """Ratio between consecutive sizes of a short schedule (LCDB's own spacing)."""
 
 COARSE_STEP = 2.0
-"""Ratio between consecutive sizes of a schedule long enough (see :func:`anchor_step`)."""
+"""Largest ratio between consecutive sizes."""
+
+N_SIZES = 7
+"""Sizes of a schedule that spans enough (see :func:`anchor_step`)."""
 
 DEFAULT_REPETITIONS = 2
 """Fits per size (each with its own validation rows, subset order and model seed)."""
@@ -55,11 +59,13 @@ def anchor_step(ratio: float) -> float:
 
     Fits of small subsets cost about as much as larger ones (fixed costs, and more
     epochs or boosting rounds before early stopping), so the number of fits, not the
-    rows, sets the price of a forecast. The schedule is spaced by :data:`COARSE_STEP`
-    (half the fits) whenever that still leaves the backtest of :func:`extrapolate`
-    four anchors up to a ``BACKTEST_RATIO`` of the largest (``ratio >= 32``), else by
-    :data:`FINE_STEP`. ``benchmarks/curve_families.py`` thins LCDB's sizes by the same
-    rule before it calibrates the intervals.
+    rows, sets the price of a forecast. A schedule has :data:`N_SIZES` sizes, spaced
+    by ``ratio ** (1 / (N_SIZES - 1))`` (between :data:`FINE_STEP` and
+    :data:`COARSE_STEP`), whenever that leaves the backtest of ``extrapolate`` its
+    ``BACKTEST_ANCHORS`` anchors up to ``1 / BACKTEST_RATIO`` of the largest
+    (``ratio >= 16``); a shorter one is spaced by :data:`FINE_STEP`.
+    ``benchmarks/curve_families.py`` picks LCDB's sizes by the same rule before it
+    calibrates the intervals.
 
     Parameters
     ----------
@@ -70,8 +76,11 @@ def anchor_step(ratio: float) -> float:
     -------
     float
     """
-    coarse_enough = BACKTEST_RATIO * COARSE_STEP ** (BACKTEST_ANCHORS - 1)
-    return COARSE_STEP if ratio >= coarse_enough * (1 - 1e-9) else FINE_STEP
+    steps = N_SIZES - 1
+    enough = BACKTEST_RATIO ** (steps / (steps - (BACKTEST_ANCHORS - 1)))
+    if ratio < enough * (1 - 1e-9):
+        return FINE_STEP
+    return float(np.clip(ratio ** (1 / steps), FINE_STEP, COARSE_STEP))
 
 
 @dataclass(frozen=True)

@@ -24,19 +24,25 @@ def test_plan_is_geometric_and_ends_at_the_training_pool():
     assert plan.n_validation == 2_000
     assert plan.repetitions == 2
     assert plan.sizes == (125, 250, 500, 1_000, 2_000, 4_000, 8_000)  # 8_000 / 64 .. 8_000
-    short = plan_anchors(2_000)  # 64 .. 1_600 spans 25 < 32: spaced by sqrt(2)
-    assert short.sizes[0] == 64 and short.sizes[-1] == 1_600
+    short = plan_anchors(1_000)  # 64 .. 800 spans 12.5 < 16: spaced by sqrt(2)
+    assert short.sizes[0] == 64 and short.sizes[-1] == 800
     ratios = np.diff(np.log(short.sizes))
     assert np.all(ratios > 0)
     assert np.allclose(ratios[:-1], np.log(np.sqrt(2)), atol=0.02)
 
 
-@pytest.mark.parametrize(
-    ("ratio", "step"), [(24.0, np.sqrt(2)), (31.9, np.sqrt(2)), (32.0, 2.0), (64.0, 2.0)]
-)
-def test_schedule_is_coarse_once_the_backtest_keeps_four_anchors(ratio, step):
-    assert anchor_step(ratio) == pytest.approx(step)
+@pytest.mark.parametrize("ratio", [12.0, 15.5, 16.5, 24.0, 40.0, 64.0])
+def test_schedule_has_seven_sizes_once_the_backtest_keeps_four_anchors(ratio):
+    step = anchor_step(ratio)
+    if ratio < 16:
+        assert step == pytest.approx(np.sqrt(2))
+    else:
+        assert step == pytest.approx(min(ratio ** (1 / 6), 2.0))
     plan = plan_anchors(round(64 * ratio / 0.8))  # pool = 64 * ratio
+    assert plan.sizes[0] == 64
+    assert ratio < 16 or len(plan.sizes) == 7
+    ratios = np.diff(np.log(plan.sizes))
+    assert np.allclose(ratios[:-1], np.log(step), atol=0.02)
     below = [s for s in plan.sizes if s <= plan.sizes[-1] / 4]
     assert len(below) >= 4  # enough for the backtest of extrapolate
 
