@@ -27,12 +27,20 @@ from audits.config import AuditsConfig, DatasetConfig, Schedule
 from flows.audit_dataset import audit_dataset
 from flows.audit_many import audit_many, flow_parameters
 
-__all__ = ["TAGS", "build_deployments", "concurrency_limit", "make_runner", "prefect_schedule"]
+__all__ = [
+    "COLLISION_STRATEGIES",
+    "TAGS",
+    "build_deployments",
+    "concurrency_limit",
+    "make_runner",
+    "prefect_schedule",
+]
 
 #: Tags of every deployment (filter on them in the UI).
 TAGS = ("audits",)
 
-_COLLISIONS = {
+#: Prefect's collision strategy for each ``on_overlap`` of the config.
+COLLISION_STRATEGIES = {
     "skip": ConcurrencyLimitStrategy.CANCEL_NEW,
     "queue": ConcurrencyLimitStrategy.ENQUEUE,
 }
@@ -53,7 +61,8 @@ def concurrency_limit(dataset: DatasetConfig) -> ConcurrencyLimitConfig:
     waits (state ``AwaitingConcurrencySlot``).
     """
     return ConcurrencyLimitConfig(
-        limit=dataset.max_concurrent_runs, collision_strategy=_COLLISIONS[dataset.on_overlap]
+        limit=dataset.max_concurrent_runs,
+        collision_strategy=COLLISION_STRATEGIES[dataset.on_overlap],
     )
 
 

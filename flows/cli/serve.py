@@ -78,8 +78,10 @@ def _overlap(deployment: Any) -> str:
     """What happens to a run due while earlier ones still go ("" when unlimited)."""
     if deployment.concurrency_limit is None:
         return ""
-    strategy = deployment.concurrency_options.collision_strategy.value
-    then = "skipped" if strategy == "CANCEL_NEW" else "queued"
+    from flows.deployments import COLLISION_STRATEGIES
+
+    strategy = deployment.concurrency_options.collision_strategy
+    then = "skipped" if strategy == COLLISION_STRATEGIES["skip"] else "queued"
     return f"; at most {deployment.concurrency_limit} run(s) at a time, more are {then}"
 
 
