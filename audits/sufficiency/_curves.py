@@ -9,8 +9,10 @@ where ``h`` decreases from about 1 towards 0 as ``n`` grows, ``A`` is the ceilin
 ``n_ref`` the largest measured size (sizes are scaled by it so that the shape
 parameters ``theta`` live on the same scale for every dataset). For fixed ``theta``
 the fit is linear in ``(A, G)`` under two box constraints, solved in closed form;
-``theta`` is searched on a grid and then refined by bounded non-linear least squares
-(:func:`scipy.optimize.least_squares`) from the best few grid points.
+``theta`` is searched on a grid and then refined, from the best few grid points, by
+a coarse-to-fine search whose windows shrink around the best point so far (every
+level one vectorised solve; the refinement ends about ``4**-7`` grid steps from a
+local optimum).
 
 The families (standard parameterisations, ``n`` in rows):
 
@@ -109,6 +111,9 @@ def _std_wbl4(a: float, g: float, theta: tuple[float, ...], n_ref: float) -> dic
     log_scale, d = theta
     return {"a": a - g, "b": float((np.exp(log_scale) * n_ref) ** -d), "c": a, "d": d}
 
+
+_ZOOM_POINTS, _ZOOM_SHRINK, _ZOOM_LEVELS, _ZOOM_MAX_STEPS = 9, 4.0, 7, 40
+"""Coarse-to-fine search: points per dimension, window shrink factor, shrinks, most steps."""
 
 _EXPONENTS = tuple(np.round(np.geomspace(0.02, 3.0, 40), 5))
 _LOG_SCALES = tuple(np.round(np.linspace(np.log(1e-4), np.log(1e2), 31), 6))
@@ -233,38 +238,71 @@ def _solve_linear(
     return best_a, best_g, best_sse
 
 
-def _refine(
-    family: _Family, x: FloatArray, y: FloatArray, w: FloatArray, upper: float, theta0: FloatArray
-) -> tuple[float, float, FloatArray, float]:
-    """Bounded least squares on the shape parameters from one start.
+def _neighbour_steps(family: _Family, theta: FloatArray) -> FloatArray:
+    """Half-width of the first zoom window around grid points, shape (k, p).
 
-    The linear parameters are profiled out (variable projection), so the search is
-    over ``theta`` only, of dimension 1 or 2.
+    In each dimension, the larger gap from the point's grid value to its neighbours
+    (grids need not be evenly spaced), so the window reaches the next grid points.
+    """
+    steps = np.empty_like(theta)
+    for j, grid in enumerate(family.grid):
+        values = np.asarray(grid, dtype=float)
+        gaps = np.diff(values)
+        i = np.clip(np.searchsorted(values, theta[:, j]), 0, len(values) - 1)
+        below = np.where(i > 0, gaps[np.maximum(i - 1, 0)], 0.0)
+        above = np.where(i < len(values) - 1, gaps[np.minimum(i, len(gaps) - 1)], 0.0)
+        steps[:, j] = np.maximum(below, above)
+    return steps
+
+
+def _refine(
+    family: _Family, x: FloatArray, y: FloatArray, w: FloatArray, upper: float, starts: FloatArray
+) -> tuple[float, float, FloatArray, float]:
+    """Coarse-to-fine search of the shape parameters from several grid points at once.
+
+    Around each start a window reaching the neighbouring grid points is searched on
+    a :data:`_ZOOM_POINTS`-per-dimension grid (clipped to the family's bounds); the
+    best point becomes the centre of a window :data:`_ZOOM_SHRINK` times smaller,
+    :data:`_ZOOM_LEVELS` times. The linear parameters are profiled out (variable
+    projection), so each level is one vectorised solve over every candidate.
+
+    Parameters
+    ----------
+    starts : ndarray of shape (k, p)
+        Grid points to start from.
 
     Returns
     -------
     asymptote, gain, theta, sse
+        Of the best point found.
     """
-    from scipy.optimize import least_squares
-
     lo = np.array([b[0] for b in family.bounds])
     hi = np.array([b[1] for b in family.bounds])
-    margin = 1e-9 * (hi - lo)
-    sqrt_w = np.sqrt(w)
-
-    def residuals(theta: FloatArray) -> FloatArray:
-        h = family.h(x, theta[None, :])
-        a, g, _ = _solve_linear(h, y, w, upper)
-        return sqrt_w * (a[0] - g[0] * h[0] - y)
-
-    try:
-        sol = least_squares(
-            residuals, np.clip(theta0, lo + margin, hi - margin), bounds=(lo, hi), max_nfev=60
-        )
-    except (ValueError, np.linalg.LinAlgError):
-        return 0.0, 0.0, theta0, float("inf")
-    a, g, sse = _solve_linear(family.h(x, sol.x[None, :]), y, w, upper)
-    return float(a[0]), float(g[0]), sol.x, float(sse[0])
+    p = starts.shape[1]
+    offsets = np.linspace(-1.0, 1.0, _ZOOM_POINTS)
+    mesh = np.stack(
+        [m.ravel() for m in np.meshgrid(*([offsets] * p), indexing="ij")], axis=1
+    )  # (q, p)
+    centres, steps = starts.astype(float), _neighbour_steps(family, starts)
+    shrinks = np.zeros(len(centres), dtype=int)
+    for _ in range(_ZOOM_MAX_STEPS):
+        active = shrinks < _ZOOM_LEVELS
+        if not active.any():
+            break
+        candidates = np.clip(centres[:, None, :] + steps[:, None, :] * mesh[None], lo, hi)
+        _, _, sse = _solve_linear(family.h(x, candidates.reshape(-1, p)), y, w, upper)
+        best = np.argmin(sse.reshape(len(centres), -1), axis=1)
+        moved = candidates[np.arange(len(centres)), best]
+        # On the window's edge (and not held by a bound) the optimum lies further out:
+        # move the window there; otherwise it is inside: shrink around the best point.
+        edge = np.any((np.abs(mesh[best]) == 1.0) & (moved > lo) & (moved < hi), axis=1)
+        centres = np.where(active[:, None], moved, centres)
+        shrink = active & ~edge
+        steps = np.where(shrink[:, None], steps / _ZOOM_SHRINK, steps)
+        shrinks += shrink
+    a, g, sse = _solve_linear(family.h(x, centres), y, w, upper)
+    k = int(np.argmin(sse))
+    return float(a[k]), float(g[k]), centres[k], float(sse[k])
 
 
 def fit_curve(
@@ -314,12 +352,7 @@ def fit_curve(
     grid = fam.theta_grid()
     a, g, sse = _solve_linear(fam.h(x, grid), y, w, upper)
     order = np.argsort(sse)[: max(1, n_starts)]
-    best = (float(a[order[0]]), float(g[order[0]]), grid[order[0]], float(sse[order[0]]))
-    for k in order:
-        cand = _refine(fam, x, y, w, upper, grid[k])
-        if cand[3] < best[3]:
-            best = cand
-    a_best, g_best, theta_best, sse_best = best
+    a_best, g_best, theta_best, sse_best = _refine(fam, x, y, w, upper, grid[order])
     return CurveFit(
         family,
         a_best,

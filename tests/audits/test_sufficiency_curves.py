@@ -36,6 +36,15 @@ def test_pow3_recovers_known_parameters():
     assert fit.ceiling == pytest.approx(0.9, abs=2e-3)
 
 
+@pytest.mark.parametrize("exponent", [0.01, 4.0])
+def test_the_refinement_leaves_the_grid_for_an_optimum_beyond_it(exponent):
+    """The pow3 grid spans exponents 0.02 to 3; the bounds allow 0.005 to 5."""
+    gap = 0.3 * (SIZES / SIZES[0]) ** -exponent
+    fit = fit_curve(SIZES, 0.9 - gap, family="pow3", upper=1.0)
+    assert fit.params["c"] == pytest.approx(exponent, rel=0.02)
+    assert fit.rmse < 1e-4
+
+
 def test_asymptote_respects_the_upper_bound_and_gain_is_non_negative():
     rising = 0.999 - 5.0 * SIZES**-0.2  # would extrapolate past 1 without the bound
     for family in FAMILIES:
