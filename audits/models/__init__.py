@@ -1,13 +1,20 @@
 """Model families and the out-of-fold predictions every audit shares."""
 
 from audits.models._factory import MODEL_KINDS, EarlyStoppingGuard, make_model
-from audits.models._features import OTHER, ColumnKinds, FrameEncoder, column_kinds
+from audits.models._features import (
+    OTHER,
+    ColumnKinds,
+    DenseEncoder,
+    FrameEncoder,
+    column_kinds,
+)
 from audits.models._oof import OutOfFold, out_of_fold, stratified_folds
 
 __all__ = [
     "MODEL_KINDS",
     "OTHER",
     "ColumnKinds",
+    "DenseEncoder",
     "EarlyStoppingGuard",
     "FrameEncoder",
     "OutOfFold",

@@ -8,13 +8,14 @@ keep their ``max_levels - 1`` most frequent levels and group the rest as
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
 
-__all__ = ["OTHER", "ColumnKinds", "FrameEncoder", "column_kinds"]
+__all__ = ["OTHER", "ColumnKinds", "DenseEncoder", "FrameEncoder", "column_kinds"]
 
 #: The level that stands for every grouped rare or unseen level of a categorical.
 OTHER = "__other__"
@@ -54,6 +55,21 @@ def column_kinds(X: pd.DataFrame) -> ColumnKinds:
     return ColumnKinds(tuple(numeric), tuple(categorical), tuple(datetime), tuple(empty))
 
 
+def _factorize_as_text(column: pd.Series) -> tuple[np.ndarray, pd.Index]:
+    """Codes of ``column``'s values and the text of each distinct value.
+
+    Returns
+    -------
+    codes : ndarray of shape (n_rows,)
+        Index into ``labels``, -1 for a missing value.
+    labels : Index of str
+        ``str`` of each distinct value, in order of first appearance (two values may
+        share a text, such as ``1`` and ``"1"``).
+    """
+    codes, uniques = pd.factorize(column)
+    return codes, pd.Index(np.asarray(uniques, dtype=object).astype(str), dtype=object)
+
+
 class FrameEncoder(TransformerMixin, BaseEstimator):
     """Make a raw DataFrame model-ready while keeping it a DataFrame.
 
@@ -81,10 +97,15 @@ class FrameEncoder(TransformerMixin, BaseEstimator):
         self.kinds_ = column_kinds(X)
         self.levels_: dict[str, list[str]] = {}
         for name in self.kinds_.categorical:
-            counts = X[name].dropna().astype(str).value_counts()
-            counts = counts[counts >= self.min_frequency]
-            keep = list(counts.index[: self.max_levels - 1])
-            if len(keep) < X[name].dropna().astype(str).nunique():
+            codes, labels = _factorize_as_text(X[name])
+            counts = np.bincount(codes[codes >= 0], minlength=len(labels))
+            if not labels.is_unique:
+                merged = pd.Series(counts, index=labels).groupby(level=0, sort=False).sum()
+                labels, counts = merged.index, merged.to_numpy()
+            order = np.argsort(-counts, kind="stable")
+            kept = order[counts[order] >= self.min_frequency][: self.max_levels - 1]
+            keep = [str(v) for v in labels[kept]]
+            if len(keep) < len(labels):
                 keep.append(OTHER)
             self.levels_[name] = keep
         self.feature_names_in_ = np.asarray(X.columns, dtype=object)
@@ -104,14 +125,13 @@ class FrameEncoder(TransformerMixin, BaseEstimator):
             out[f"{name}__month"] = col.dt.month.astype("float64")
             out[f"{name}__weekday"] = col.dt.weekday.astype("float64")
         for name, levels in self.levels_.items():
-            values = X[name].astype("string").astype(object)
-            known = values.isin(levels)
+            codes, labels = _factorize_as_text(X[name])
+            mapped = pd.Index(levels).get_indexer(labels)
             if OTHER in levels:
-                values = values.where(known | values.isna(), OTHER)
-            else:
-                values = values.where(known)
+                mapped[mapped < 0] = levels.index(OTHER)
+            codes = np.where(codes >= 0, mapped[codes], -1)
             out[name] = pd.Series(
-                pd.Categorical(values, categories=levels), index=X.index, name=name
+                pd.Categorical.from_codes(codes, categories=levels), index=X.index, name=name
             )
         return pd.DataFrame(out, index=X.index)
 
@@ -122,3 +142,96 @@ class FrameEncoder(TransformerMixin, BaseEstimator):
             names += [f"{name}__days", f"{name}__month", f"{name}__weekday"]
         names += list(self.levels_)
         return np.asarray(names, dtype=object)
+
+
+class DenseEncoder(TransformerMixin, BaseEstimator):
+    """Dense numbers for models that need them, from the output of :class:`FrameEncoder`.
+
+    Numeric columns: missing values become the training median, every column that had
+    missing values in training gets a missing indicator, and all of them are
+    standardised (training mean and standard deviation; a constant column is only
+    centred). Categorical columns are one-hot encoded: missing counts as a level; a
+    level seen at least ``min_frequency`` times in training gets a column of its own
+    (the ``max_levels - 1`` most frequent at most, when more would be needed), and
+    one more column stands for the rest (rarer levels, and at transform time levels
+    absent from training) when training had a rest; else an absent level is all zeros.
+
+    Parameters
+    ----------
+    max_levels : int, default=32
+        Most one-hot columns per categorical, the column of the rest included.
+    min_frequency : int, default=5
+
+    Notes
+    -----
+    The encoding of scikit-learn's ``SimpleImputer(strategy="median",
+    add_indicator=True)`` and ``StandardScaler`` on the numeric columns and
+    ``OneHotEncoder(handle_unknown="infrequent_if_exist")`` on the categoricals (up to
+    the order of the one-hot columns, and which of equally frequent levels a cap
+    keeps), done on category codes in NumPy: on the small subsets of a learning curve
+    those encoders cost up to a third of the deep model's fit.
+    """
+
+    def __init__(self, *, max_levels: int = 32, min_frequency: int = 5) -> None:
+        self.max_levels = max_levels
+        self.min_frequency = min_frequency
+
+    def fit(self, X: pd.DataFrame, y: object = None) -> DenseEncoder:
+        """Learn medians, scales and one-hot columns from ``X`` (n_rows, n_features)."""
+        categorical = [isinstance(dtype, pd.CategoricalDtype) for dtype in X.dtypes]
+        self.numeric_ = [c for c, is_cat in zip(X.columns, categorical, strict=True) if not is_cat]
+        self.categorical_ = [c for c, is_cat in zip(X.columns, categorical, strict=True) if is_cat]
+        values = X[self.numeric_].to_numpy(dtype=float, na_value=np.nan)
+        missing = np.isnan(values)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # an all-missing column
+            self.medians_ = np.nan_to_num(np.nanmedian(values, axis=0), nan=0.0)
+        self.indicated_ = missing.any(axis=0)
+        dense = self._numeric(values, missing)
+        self.mean_ = dense.mean(axis=0)
+        std = dense.std(axis=0)
+        self.scale_ = np.where(std > 0, std, 1.0)
+        self.slots_ = [
+            self._slots(_level_ids(X[name]), len(X[name].cat.categories) + 1)
+            for name in self.categorical_
+        ]
+        return self
+
+    def _numeric(self, values: np.ndarray, missing: np.ndarray) -> np.ndarray:
+        filled = np.where(missing, self.medians_, values)
+        return np.hstack([filled, missing[:, self.indicated_].astype(float)])
+
+    def _slots(self, ids: np.ndarray, n_ids: int) -> np.ndarray:
+        """Output column of each of the ``n_ids`` level ids (the last is "missing"), -1 for none."""
+        counts = np.bincount(ids, minlength=n_ids)
+        order = np.argsort(-counts, kind="stable")
+        frequent = order[counts[order] >= self.min_frequency]
+        rest = bool(np.count_nonzero(counts) > len(frequent))
+        if len(frequent) + rest > self.max_levels:
+            frequent, rest = frequent[: self.max_levels - 1], True
+        slots = np.full(len(counts), len(frequent) if rest else -1)
+        slots[frequent] = np.arange(len(frequent))
+        return slots
+
+    def transform(self, X: pd.DataFrame) -> np.ndarray:
+        """Encode ``X`` (n_rows, n_features) as described in the class docstring.
+
+        Returns
+        -------
+        ndarray of shape (n_rows, n_outputs)
+        """
+        values = X[self.numeric_].to_numpy(dtype=float, na_value=np.nan)
+        blocks = [(self._numeric(values, np.isnan(values)) - self.mean_) / self.scale_]
+        rows = np.arange(len(X))
+        for name, slots in zip(self.categorical_, self.slots_, strict=True):
+            slot = slots[_level_ids(X[name])]
+            block = np.zeros((len(X), slots.max(initial=-1) + 1))
+            block[rows[slot >= 0], slot[slot >= 0]] = 1.0
+            blocks.append(block)
+        return np.hstack(blocks)
+
+
+def _level_ids(column: pd.Series) -> np.ndarray:
+    """Category code of each value, with missing as one more level after the categories."""
+    codes = column.cat.codes.to_numpy().astype(np.intp)
+    return np.where(codes >= 0, codes, len(column.cat.categories))
