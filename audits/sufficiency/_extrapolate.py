@@ -262,10 +262,10 @@ def extrapolate(
     backtesting (fit on anchors up to a quarter of the largest, score the rest; pow3
     unless another is :data:`SWITCH_FACTOR` times better). Flat, peaking, non-monotone
     and noisy curves are flagged (and get wider intervals); fewer than five sizes are
-    not extrapolated: the forecast is the last measured score. Intervals and a bias
-    correction come from the residuals of this same procedure on real learning curves
-    (LCDB), as a function of the extrapolation ratio ``n / n_last`` and of the curve's
-    noise, headroom, size and shape.
+    not extrapolated: the forecast is the last measured score. The intervals come from
+    the residuals of this same procedure on real learning curves (LCDB), as a function
+    of the extrapolation ratio ``n / n_last`` and of the curve's noise, headroom, size
+    and shape; the point forecast is the chosen curve (see :mod:`._calibration`).
 
     Parameters
     ----------
@@ -338,7 +338,6 @@ def extrapolate(
         coef=cal.coef,
         ratios=cal.ratios,
         low=cal.quantile_curve(tail),
-        mid=cal.quantile_curve(0.5),
         high=cal.quantile_curve(1.0 - tail),
         best=best,
         worst=worst,

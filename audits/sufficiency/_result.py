@@ -156,9 +156,11 @@ class IntervalModel:
 
     At ``n`` rows, with ``ratio = max(n / n_last, 1)`` and ``gain`` the fitted curve's
     rise from ``n_last`` to ``n``, ``scale = exp(design(gain, ratio) @ coef)``, and in the
-    higher-is-better orientation the forecast is ``curve(n) + scale * mid(ratio)`` with
-    interval ``curve(n) + scale * [low(ratio), high(ratio)]``; ``low``, ``mid`` and
-    ``high`` are interpolated in ``log(ratio)`` (constant past the last ratio).
+    higher-is-better orientation the forecast is ``curve(n)`` with interval
+    ``curve(n) + scale * [low(ratio), high(ratio)]``; ``low`` and ``high`` are
+    interpolated in ``log(ratio)`` (constant past the last ratio). The interval is
+    skewed upwards (real curves more often beat their extrapolation than fall short
+    of it); the point forecast is not shifted with it, see :mod:`._calibration`.
 
     Attributes
     ----------
@@ -169,8 +171,8 @@ class IntervalModel:
         Scale regression coefficients.
     ratios : tuple of float
         Extrapolation ratios of the quantile table, increasing.
-    low, mid, high : tuple of float
-        Lower, median and upper quantiles of the scaled residual at each ratio.
+    low, high : tuple of float
+        Lower and upper quantiles of the scaled residual at each ratio.
     best, worst : float
         The ends of the metric's range; forecasts are clipped to it.
     """
@@ -180,7 +182,6 @@ class IntervalModel:
     coef: tuple[float, ...]
     ratios: tuple[float, ...]
     low: tuple[float, ...]
-    mid: tuple[float, ...]
     high: tuple[float, ...]
     best: float
     worst: float
@@ -254,12 +255,14 @@ class Extrapolation:
         ratio = np.maximum(n / iv.features.n_last, 1.0)
         scale = np.exp(iv.features.design(oriented - at_last, ratio) @ np.asarray(iv.coef))
         grid = np.log(iv.ratios)
-        q = [np.interp(np.log(ratio), grid, t) for t in (iv.mid, iv.low, iv.high)]
-        score, low, high = (sign * (oriented + scale * qi) for qi in q)
+        low, high = (
+            sign * (oriented + scale * np.interp(np.log(ratio), grid, q)) for q in (iv.low, iv.high)
+        )
         if sign < 0:
             low, high = high, low
         lo_end, hi_end = sorted((iv.worst, iv.best))
-        return tuple(np.clip(v, lo_end, hi_end) for v in (score, low, high))
+        score = np.clip(self.curve.predict(n), lo_end, hi_end)
+        return score, np.clip(low, lo_end, hi_end), np.clip(high, lo_end, hi_end)
 
 
 @dataclass(frozen=True)

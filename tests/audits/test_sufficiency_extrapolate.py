@@ -34,6 +34,15 @@ def test_known_power_law_is_forecast_within_bounds():
     assert set(ext.backtest) == {"pow3", "pow4", "mmf4", "wbl4"}
 
 
+def test_the_point_is_the_chosen_curve_and_the_interval_is_skewed_upwards():
+    """Real curves beat their extrapolation more often than not: the interval says so."""
+    at = [8_192, 40_960]
+    ext = extrapolate(SIZES, noisy(pow3), at=at)
+    np.testing.assert_allclose([p.score for p in ext.forecast], ext.curve.predict(np.array(at)))
+    for point in ext.forecast:
+        assert point.high - point.score > 1.5 * (point.score - point.low) > 0
+
+
 def test_intervals_widen_with_the_extrapolation_ratio():
     ext = extrapolate(SIZES, noisy(pow3), at=[4_096 * r for r in (2, 8, 32, 100)])
     widths = [p.high - p.low for p in ext.forecast]
