@@ -261,10 +261,13 @@ def _refine(
     """Coarse-to-fine search of the shape parameters from several grid points at once.
 
     Around each start a window reaching the neighbouring grid points is searched on
-    a :data:`_ZOOM_POINTS`-per-dimension grid (clipped to the family's bounds); the
-    best point becomes the centre of a window :data:`_ZOOM_SHRINK` times smaller,
-    :data:`_ZOOM_LEVELS` times. The linear parameters are profiled out (variable
-    projection), so each level is one vectorised solve over every candidate.
+    a :data:`_ZOOM_POINTS`-per-dimension grid (clipped to the family's bounds). The
+    best point becomes the next centre: of a window :data:`_ZOOM_SHRINK` times
+    smaller when it lies inside the window, of the same window moved when it lies on
+    the edge (the optimum is further out, possibly beyond the grid), until every start
+    has shrunk :data:`_ZOOM_LEVELS` times or :data:`_ZOOM_MAX_STEPS` steps are done.
+    The linear parameters are profiled out (variable projection), so each step is one
+    vectorised solve over every candidate of every start.
 
     Parameters
     ----------
