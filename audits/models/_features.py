@@ -70,6 +70,15 @@ def _factorize_as_text(column: pd.Series) -> tuple[np.ndarray, pd.Index]:
     return codes, pd.Index(np.asarray(uniques, dtype=object).astype(str), dtype=object)
 
 
+def _frequent(counts: np.ndarray, min_frequency: int) -> np.ndarray:
+    """Levels seen at least ``min_frequency`` times, most frequent first.
+
+    ``counts`` (shape (n_levels,)) is in order of first appearance, which breaks ties.
+    """
+    order = np.argsort(-counts, kind="stable")
+    return order[counts[order] >= min_frequency]
+
+
 class FrameEncoder(TransformerMixin, BaseEstimator):
     """Make a raw DataFrame model-ready while keeping it a DataFrame.
 
@@ -102,8 +111,7 @@ class FrameEncoder(TransformerMixin, BaseEstimator):
             if not labels.is_unique:
                 merged = pd.Series(counts, index=labels).groupby(level=0, sort=False).sum()
                 labels, counts = merged.index, merged.to_numpy()
-            order = np.argsort(-counts, kind="stable")
-            kept = order[counts[order] >= self.min_frequency][: self.max_levels - 1]
+            kept = _frequent(counts, self.min_frequency)[: self.max_levels - 1]
             keep = [str(v) for v in labels[kept]]
             if len(keep) < len(labels):
                 keep.append(OTHER)
@@ -204,8 +212,7 @@ class DenseEncoder(TransformerMixin, BaseEstimator):
     def _slots(self, ids: np.ndarray, n_ids: int) -> np.ndarray:
         """Output column of each of the ``n_ids`` level ids (the last is "missing"), -1 for none."""
         counts = np.bincount(ids, minlength=n_ids)
-        order = np.argsort(-counts, kind="stable")
-        frequent = order[counts[order] >= self.min_frequency]
+        frequent = _frequent(counts, self.min_frequency)
         rest = bool(np.count_nonzero(counts) > len(frequent))
         if len(frequent) + rest > self.max_levels:
             frequent, rest = frequent[: self.max_levels - 1], True

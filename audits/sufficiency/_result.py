@@ -261,8 +261,12 @@ class Extrapolation:
         if sign < 0:
             low, high = high, low
         lo_end, hi_end = sorted((iv.worst, iv.best))
-        score = np.clip(self.curve.predict(n), lo_end, hi_end)
-        return score, np.clip(low, lo_end, hi_end), np.clip(high, lo_end, hi_end)
+        score = sign * oriented
+        return (
+            np.clip(score, lo_end, hi_end),
+            np.clip(low, lo_end, hi_end),
+            np.clip(high, lo_end, hi_end),
+        )
 
 
 @dataclass(frozen=True)
