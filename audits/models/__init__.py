@@ -1,6 +1,11 @@
 """Model families and the out-of-fold predictions every audit shares."""
 
-from audits.models._factory import MODEL_KINDS, EarlyStoppingGuard, make_model
+from audits.models._factory import (
+    MODEL_KINDS,
+    EarlyStoppingGuard,
+    QuickScoreMLPClassifier,
+    make_model,
+)
 from audits.models._features import (
     OTHER,
     ColumnKinds,
@@ -18,6 +23,7 @@ __all__ = [
     "EarlyStoppingGuard",
     "FrameEncoder",
     "OutOfFold",
+    "QuickScoreMLPClassifier",
     "column_kinds",
     "make_model",
     "out_of_fold",

@@ -174,3 +174,20 @@ def test_deep_gets_at_least_about_ten_batches_per_epoch(n_rows, batch):
     net = model[-1].estimator_
     assert net.batch_size == batch
     assert model[-1].estimator.batch_size == "auto"  # the unfitted template is left alone
+
+
+def test_quick_score_net_trains_exactly_like_scikit_learns():
+    """Same validation scores every epoch, so the same stopping epoch and the same weights."""
+    from sklearn.neural_network import MLPClassifier
+
+    from audits.models import QuickScoreMLPClassifier
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(400, 3))
+    y = np.where(X[:, 0] + rng.normal(scale=0.8, size=400) > 0, "a", "b")
+    params = {"hidden_layer_sizes": (16,), "early_stopping": True, "random_state": 0}
+    plain = MLPClassifier(**params).fit(X, y)
+    quick = QuickScoreMLPClassifier(**params).fit(X, y)
+    assert quick.n_iter_ == plain.n_iter_ < 200  # stopped early, at the same epoch
+    assert quick.validation_scores_ == plain.validation_scores_
+    np.testing.assert_array_equal(quick.coefs_[0], plain.coefs_[0])
