@@ -23,6 +23,7 @@ from audits.sufficiency._anchors import (
     plan_anchors,
     summarise_anchors,
 )
+from audits.sufficiency._calibration import load_calibration
 from audits.sufficiency._costs import fit_cost_curve, forecast_costs
 from audits.sufficiency._extrapolate import extrapolate
 from audits.sufficiency._metrics import get_metric
@@ -193,9 +194,10 @@ def assess(
 
     Learning curves are measured on nested stratified subsets (geometric sizes, see
     :func:`~audits.sufficiency.plan_anchors`; several repetitions), extrapolated
-    with :func:`extrapolate`, and read off for the score at the ``at`` sizes, the rows
-    needed for ``target_score``, and the size at which the second model overtakes the
-    first.
+    with :func:`extrapolate` (intervals calibrated on the model kind's own forecasts for
+    the built-in kinds, on LCDB's learners for others), and read off for the score at
+    the ``at`` sizes, the rows needed for ``target_score``, and the size at which the
+    second model overtakes the first.
 
     Parameters
     ----------
@@ -287,6 +289,7 @@ def assess(
             higher_is_better=spec.higher_is_better,
             best=spec.best,
             worst=worst,
+            calibration=load_calibration(model),
         )
         curves, costs = forecast_costs(anchors, sizes)
         extrapolations[model] = ext

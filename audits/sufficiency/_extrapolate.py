@@ -263,9 +263,11 @@ def extrapolate(
     unless another is :data:`SWITCH_FACTOR` times better). Flat, peaking, non-monotone
     and noisy curves are flagged (and get wider intervals); fewer than five sizes are
     not extrapolated: the forecast is the last measured score. The intervals come from
-    the residuals of this same procedure on real learning curves (LCDB), as a function
-    of the extrapolation ratio ``n / n_last`` and of the curve's noise, headroom, size
-    and shape; the point forecast is the chosen curve (see :mod:`._calibration`).
+    the residuals of this same procedure on real learning curves (LCDB by default; the
+    built-in models' own with ``calibration=load_calibration(kind)``, as
+    :func:`~audits.sufficiency.assess` does), as a function of the extrapolation ratio
+    ``n / n_last`` and of the curve's noise, headroom, size and shape; the point
+    forecast is the chosen curve (see :mod:`._calibration`).
 
     Parameters
     ----------
@@ -291,7 +293,7 @@ def extrapolate(
         towards the limit the training curve falls to, so the training score at the
         largest size caps the ceiling; this curbs runaway extrapolations.
     calibration : Calibration, optional
-        The committed LCDB calibration by default.
+        The committed LCDB calibration by default (``load_calibration()``).
 
     Returns
     -------

@@ -247,26 +247,58 @@ class Extrapolation:
         -------
         score, low, high : ndarray of shape (k,)
         """
-        iv = self.interval
         n = np.atleast_1d(np.asarray(sizes, dtype=float))
         sign = self.curve.sign
         oriented = sign * self.curve.predict(n)
-        at_last = sign * self.curve.predict(np.array([iv.features.n_last]))[0]
-        ratio = np.maximum(n / iv.features.n_last, 1.0)
-        scale = np.exp(iv.features.design(oriented - at_last, ratio) @ np.asarray(iv.coef))
-        grid = np.log(iv.ratios)
-        low, high = (
-            sign * (oriented + scale * np.interp(np.log(ratio), grid, q)) for q in (iv.low, iv.high)
-        )
+        low, high = (sign * (oriented + offset) for offset in self.offsets(n))
         if sign < 0:
             low, high = high, low
-        lo_end, hi_end = sorted((iv.worst, iv.best))
+        lo_end, hi_end = sorted((self.interval.worst, self.interval.best))
         score = sign * oriented
         return (
             np.clip(score, lo_end, hi_end),
             np.clip(low, lo_end, hi_end),
             np.clip(high, lo_end, hi_end),
         )
+
+    def offsets(self, sizes: Any) -> tuple[np.ndarray, np.ndarray]:
+        """Ends of the interval around the curve, before clipping to the metric's range.
+
+        Parameters
+        ----------
+        sizes : array-like of shape (k,)
+
+        Returns
+        -------
+        low, high : ndarray of shape (k,)
+            ``scale * low(ratio)`` (<= 0 for a nominal level of 50 % or more) and
+            ``scale * high(ratio)``, in the higher-is-better orientation: the interval
+            of the oriented forecast ``f`` is ``[f + low, f + high]``.
+        """
+        iv = self.interval
+        n = np.atleast_1d(np.asarray(sizes, dtype=float))
+        scale = np.exp(self.scale_design(n) @ np.asarray(iv.coef))
+        log_ratio = np.log(np.maximum(n / iv.features.n_last, 1.0))
+        grid = np.log(iv.ratios)
+        low, high = (scale * np.interp(log_ratio, grid, q) for q in (iv.low, iv.high))
+        return low, high
+
+    def scale_design(self, sizes: Any) -> np.ndarray:
+        """Terms of the interval scale regression (see :data:`FEATURES`) at ``sizes``.
+
+        Parameters
+        ----------
+        sizes : array-like of shape (k,)
+
+        Returns
+        -------
+        ndarray of shape (k, len(FEATURES))
+        """
+        features = self.interval.features
+        n = np.atleast_1d(np.asarray(sizes, dtype=float))
+        oriented = self.curve.sign * self.curve.predict(n)
+        at_last = self.curve.sign * self.curve.predict(np.array([features.n_last]))[0]
+        return features.design(oriented - at_last, np.maximum(n / features.n_last, 1.0))
 
 
 @dataclass(frozen=True)
