@@ -31,8 +31,9 @@ the scale regression on them (the extrapolation ratio's coefficient kept from LC
 and fitted a factor per end of LCDB's quantile curves
 (:mod:`audits.sufficiency._model_calibration_data`). Cross-fitted by dataset, their
 90 % intervals contain the truth 88.7 % (classical) and 89.2 % (deep) of the time,
-against 89.1 % and 85.3 % for LCDB's intervals on the same forecasts. Other models
-(an import path) keep LCDB's intervals.
+against 89.1 % and 85.3 % for LCDB's intervals on the same forecasts. The factors were
+fitted for the 90 % level; other levels scale LCDB's quantile curves by the same
+factors. Other models (an import path) keep LCDB's intervals.
 """
 
 from __future__ import annotations
@@ -106,14 +107,15 @@ class Calibration:
 
 
 def load_calibration(model: str | None = None) -> Calibration:
-    """The committed calibration: LCDB's, rescaled for a built-in ``model`` kind.
+    """The committed calibration: LCDB's, or the one refitted for a built-in ``model`` kind.
 
     Parameters
     ----------
     model : str, optional
         A model kind of :func:`audits.models.make_model`; the kinds that
-        ``benchmarks/model_intervals.py`` calibrated get their own factors, any other
-        (or None) LCDB's intervals as fitted by ``benchmarks/curve_families.py``.
+        ``benchmarks/model_intervals.py`` calibrated get their refitted scale and end
+        factors, any other (or None) LCDB's intervals as fitted by
+        ``benchmarks/curve_families.py``.
 
     Returns
     -------
