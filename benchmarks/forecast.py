@@ -34,9 +34,13 @@ DEFAULT_DIR = Path(__file__).resolve().parents[1].parent / "shared" / "datasets"
 
 
 def load(path: Path) -> tuple[pd.DataFrame, pd.Series]:
-    """Features and labels (last column) with the unlabelled rows dropped."""
+    """Features and labels (last column) of a Parquet file, see :func:`split_target`."""
     frame = pd.read_parquet(path)
-    target = frame.columns[-1]
+    return split_target(frame, frame.columns[-1])
+
+
+def split_target(frame: pd.DataFrame, target: str) -> tuple[pd.DataFrame, pd.Series]:
+    """Features and labels (as text) of ``frame``, with the unlabelled rows dropped."""
     frame = frame[frame[target].notna()].reset_index(drop=True)
     return frame.drop(columns=[target]), frame[target].astype(str)
 

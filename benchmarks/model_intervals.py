@@ -55,7 +55,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from forecast import DEFAULT_DIR, markdown, truth
+from forecast import DEFAULT_DIR, load, markdown, split_target, truth
 from sklearn.model_selection import train_test_split
 
 from audits.errors import AuditError
@@ -140,19 +140,16 @@ def _rdataset(package: str, item: str) -> pd.DataFrame | None:
 def load_source(source: dict, *, max_rows: int, seed: int) -> tuple[pd.DataFrame, pd.Series]:
     """Features and labels of one calibration dataset, at most ``max_rows`` rows."""
     if "file" in source:
-        frame = pd.read_parquet(source["file"])
-        target = frame.columns[-1]
+        X, y = load(Path(source["file"]))
     else:
-        frame = _rdataset(source["package"], source["item"])
-        target = source["target"]
-    frame = frame[frame[target].notna()].reset_index(drop=True)
-    y = frame[target].astype(str)
-    if len(frame) > max_rows:
+        X, y = split_target(_rdataset(source["package"], source["item"]), source["target"])
+    if len(X) > max_rows:
         keep, _ = train_test_split(
-            np.arange(len(frame)), train_size=max_rows, stratify=y, random_state=seed
+            np.arange(len(X)), train_size=max_rows, stratify=y, random_state=seed
         )
-        frame, y = frame.iloc[np.sort(keep)].reset_index(drop=True), y.iloc[np.sort(keep)]
-    return frame.drop(columns=[target]), y.reset_index(drop=True)
+        keep = np.sort(keep)
+        X, y = X.iloc[keep].reset_index(drop=True), y.iloc[keep].reset_index(drop=True)
+    return X, y
 
 
 def measure(source: dict, *, max_rows: int, seed: int) -> list[dict]:
@@ -174,6 +171,8 @@ def measure(source: dict, *, max_rows: int, seed: int) -> list[dict]:
                 )
                 result = assess(X_sub, y_sub, models=(kind,), at=(len(X_pool),), random_state=seed)
                 anchors = result.models[kind].anchors
+                # assess put the kind's own intervals around the forecast; the pairs keep
+                # LCDB's (the same curve), which the interval models are fitted against.
                 ext = extrapolate(
                     [a.n for a in anchors for _ in a.scores],
                     [s for a in anchors for s in a.scores],

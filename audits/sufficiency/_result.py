@@ -249,14 +249,13 @@ class Extrapolation:
         """
         n = np.atleast_1d(np.asarray(sizes, dtype=float))
         sign = self.curve.sign
-        oriented = sign * self.curve.predict(n)
-        low, high = (sign * (oriented + offset) for offset in self.offsets(n))
+        oriented, design = self._oriented_and_design(n)
+        low, high = (sign * (oriented + offset) for offset in self._offsets(n, design))
         if sign < 0:
             low, high = high, low
         lo_end, hi_end = sorted((self.interval.worst, self.interval.best))
-        score = sign * oriented
         return (
-            np.clip(score, lo_end, hi_end),
+            np.clip(sign * oriented, lo_end, hi_end),
             np.clip(low, lo_end, hi_end),
             np.clip(high, lo_end, hi_end),
         )
@@ -275,13 +274,8 @@ class Extrapolation:
             ``scale * high(ratio)``, in the higher-is-better orientation: the interval
             of the oriented forecast ``f`` is ``[f + low, f + high]``.
         """
-        iv = self.interval
         n = np.atleast_1d(np.asarray(sizes, dtype=float))
-        scale = np.exp(self.scale_design(n) @ np.asarray(iv.coef))
-        log_ratio = np.log(np.maximum(n / iv.features.n_last, 1.0))
-        grid = np.log(iv.ratios)
-        low, high = (scale * np.interp(log_ratio, grid, q) for q in (iv.low, iv.high))
-        return low, high
+        return self._offsets(n, self._oriented_and_design(n)[1])
 
     def scale_design(self, sizes: Any) -> np.ndarray:
         """Terms of the interval scale regression (see :data:`FEATURES`) at ``sizes``.
@@ -294,11 +288,23 @@ class Extrapolation:
         -------
         ndarray of shape (k, len(FEATURES))
         """
+        return self._oriented_and_design(np.atleast_1d(np.asarray(sizes, dtype=float)))[1]
+
+    def _oriented_and_design(self, n: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The oriented curve at ``n`` (k,) and the scale terms there (k, len(FEATURES))."""
         features = self.interval.features
-        n = np.atleast_1d(np.asarray(sizes, dtype=float))
         oriented = self.curve.sign * self.curve.predict(n)
         at_last = self.curve.sign * self.curve.predict(np.array([features.n_last]))[0]
-        return features.design(oriented - at_last, np.maximum(n / features.n_last, 1.0))
+        ratio = np.maximum(n / features.n_last, 1.0)
+        return oriented, features.design(oriented - at_last, ratio)
+
+    def _offsets(self, n: np.ndarray, design: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`offsets` at ``n`` (k,) from the scale terms ``design`` there."""
+        iv = self.interval
+        scale = np.exp(design @ np.asarray(iv.coef))
+        log_ratio = np.log(np.maximum(n / iv.features.n_last, 1.0))
+        low, high = (scale * np.interp(log_ratio, np.log(iv.ratios), q) for q in (iv.low, iv.high))
+        return low, high
 
 
 @dataclass(frozen=True)
