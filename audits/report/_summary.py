@@ -258,7 +258,8 @@ def _cost_ratio(results: Mapping[str, Any], crossover: Mapping[str, Any], cost: 
         coef, exponent = _number(curve, "coef"), _number(curve, "exponent")
         if coef is None or exponent is None or not is_number(crossover.get("n")):
             return ""
-        values.append(coef * float(crossover["n"]) ** exponent)
+        fixed = _number(curve, "fixed") or 0.0  # absent from older results
+        values.append(fixed + coef * float(crossover["n"]) ** exponent)
     return fmt_ratio(values[0] / values[1]) if values[1] > 0 else ""
 
 

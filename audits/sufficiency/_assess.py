@@ -24,7 +24,7 @@ from audits.sufficiency._anchors import (
     summarise_anchors,
 )
 from audits.sufficiency._calibration import load_calibration
-from audits.sufficiency._costs import fit_cost_curve, forecast_costs
+from audits.sufficiency._costs import FIT_GROWTH, fit_cost_curve, forecast_costs
 from audits.sufficiency._extrapolate import extrapolate
 from audits.sufficiency._metrics import get_metric
 from audits.sufficiency._result import ModelForecast, SufficiencyResult
@@ -291,7 +291,7 @@ def assess(
             worst=worst,
             calibration=load_calibration(model),
         )
-        curves, costs = forecast_costs(anchors, sizes)
+        curves, costs = forecast_costs(anchors, sizes, fit_growth=FIT_GROWTH.get(model, "power"))
         extrapolations[model] = ext
         forecasts[model] = ModelForecast(
             anchors=anchors,

@@ -309,14 +309,15 @@ class Extrapolation:
 
 @dataclass(frozen=True)
 class CostCurve:
-    """``value = coef * n ** exponent``."""
+    """``value = fixed + coef * n ** exponent``."""
 
     coef: float
     exponent: float
+    fixed: float = 0.0
 
     def predict(self, n: float) -> float:
         """Cost at ``n`` rows."""
-        return float(self.coef * float(n) ** self.exponent)
+        return float(self.fixed + self.coef * float(n) ** self.exponent)
 
 
 @dataclass(frozen=True)

@@ -182,6 +182,16 @@ def test_verdict_composes_the_sufficiency_sentences(results, sufficiency):
     ) in lines
 
 
+def test_cost_ratios_count_a_curves_fixed_cost(results, sufficiency):
+    """0.004 s per row plus 700 s at 140k rows: 1,260 s, again 9x the classical 140 s."""
+    curves = sufficiency["models"]["deep"]["cost_curves"]
+    curves["fit_seconds"] = {"coef": 0.004, "exponent": 1.0, "fixed": 700.0}
+    results["sufficiency"] = sufficiency
+    assert any("would take 9x longer to train" in line for line in verdict(results).lines)
+    curves["fit_seconds"] = {"coef": 0.004, "exponent": 1.0}  # no fixed cost: 560 s
+    assert any("would take 4x longer to train" in line for line in verdict(results).lines)
+
+
 def test_sufficiency_section_plots_curves_band_target_crossover_and_costs(results, sufficiency):
     results["sufficiency"] = sufficiency
     page = render_html(results)
