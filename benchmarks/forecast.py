@@ -6,13 +6,15 @@ eighth of the remaining pool, and forecast the score at the full pool size. The 
 is the same ``make_model`` estimator trained on the full pool and scored on the test
 set. Two baselines use the same anchors: a plain (unweighted, single-family) pow3
 least-squares fit, and the last anchor's score. The forecast's wall time is compared
-with one fit on the full pool.
+with one fit on the full pool, and the forecast costs at the pool size (fit seconds,
+predict seconds per row, pickled bytes, load seconds) with those of that fit.
 
 Usage::
 
     python benchmarks/forecast.py                    # datasets in ../shared/datasets
     python benchmarks/forecast.py --seeds 0,1,2      # one split per seed: more pairs
     python benchmarks/forecast.py --datasets-dir DIR --models classical,deep
+    python benchmarks/forecast.py --min-rows 3000 --max-rows 15000 --seeds 0,1  # smaller data
 """
 
 from __future__ import annotations
@@ -28,6 +30,8 @@ from sklearn.model_selection import train_test_split
 
 from audits.models import make_model
 from audits.sufficiency import assess, fit_curve
+from audits.sufficiency._anchors import footprint
+from audits.sufficiency._costs import COSTS
 from audits.sufficiency._metrics import METRICS, aligned_proba
 
 DEFAULT_DIR = Path(__file__).resolve().parents[1].parent / "shared" / "datasets"
@@ -46,18 +50,41 @@ def split_target(frame: pd.DataFrame, target: str) -> tuple[pd.DataFrame, pd.Ser
 
 
 def truth(
-    kind: str, X: pd.DataFrame, y: pd.Series, X_test: pd.DataFrame, y_test: pd.Series, seed: int
-) -> tuple[float, float]:
-    """Test accuracy of ``kind`` trained on all of ``X``, and the fit's wall time."""
+    kind: str,
+    X: pd.DataFrame,
+    y: pd.Series,
+    X_test: pd.DataFrame,
+    y_test: pd.Series,
+    seed: int,
+    *,
+    batch: int | None = None,
+) -> dict[str, float]:
+    """``kind`` trained on all of ``X``: test accuracy, and the costs the forecast predicts.
+
+    Returns ``score``, ``fit_seconds``, ``predict_seconds_per_row`` (one ``predict_proba``
+    call on the first ``batch`` test rows, all by default: the anchors time their
+    scoring call, so give the number of rows that call had), ``model_bytes`` and
+    ``load_seconds`` (as the anchors measure them, :func:`footprint`).
+    """
     labels = np.unique(np.concatenate([y.to_numpy(), y_test.to_numpy()]))
     codes = np.searchsorted(labels, y.to_numpy())
     model = make_model(kind, X, random_state=seed)
     started = time.perf_counter()
     model.fit(X, codes)
-    seconds = time.perf_counter() - started
+    fit_seconds = time.perf_counter() - started
+    timed = X_test.iloc[: len(X_test) if batch is None else batch]
+    started = time.perf_counter()
+    aligned_proba(model, timed, len(labels))
+    predict_seconds = time.perf_counter() - started
     proba = aligned_proba(model, X_test, len(labels))
-    score = METRICS["accuracy"].score(np.searchsorted(labels, y_test.to_numpy()), proba)
-    return score, seconds
+    model_bytes, load_seconds = footprint(model)
+    return {
+        "score": METRICS["accuracy"].score(np.searchsorted(labels, y_test.to_numpy()), proba),
+        "fit_seconds": fit_seconds,
+        "predict_seconds_per_row": predict_seconds / len(timed),
+        "model_bytes": model_bytes,
+        "load_seconds": load_seconds,
+    }
 
 
 def baselines(model_result, n_pool: int) -> tuple[float, float]:
@@ -86,7 +113,10 @@ def run_dataset(
         forecast_seconds = time.perf_counter() - started
         model = result.models[kind]
         (point,) = model.forecast
-        true_score, full_seconds = truth(kind, X_pool, y_pool, X_test, y_test, seed)
+        (costs,) = model.costs
+        scored = result.n_validation + min(result.n_validation, model.anchors[-1].n)
+        full = truth(kind, X_pool, y_pool, X_test, y_test, seed, batch=scored)
+        true_score = full["score"]
         pow3, last = baselines(model, len(X_pool))
         rows.append(
             {
@@ -107,7 +137,8 @@ def run_dataset(
                 "last_abs_error": abs(last - true_score),
                 "covered": point.low <= true_score <= point.high,
                 "forecast_seconds": forecast_seconds,
-                "full_fit_seconds": full_seconds,
+                "full_fit_seconds": full["fit_seconds"],
+                **{f"{cost}_ratio": getattr(costs, cost) / full[cost] for cost in COSTS},
             }
         )
         print(json.dumps(rows[-1]), flush=True)
@@ -124,10 +155,17 @@ def summary(frame: pd.DataFrame) -> pd.DataFrame:
             "pow3 median": f"{part.pow3_abs_error.median():.4f}",
             "last median": f"{part.last_abs_error.median():.4f}",
             "median wall ratio": f"{(part.forecast_seconds / part.full_fit_seconds).median():.2f}",
+            **{f"{cost} forecast/measured": _spread(part[f"{cost}_ratio"]) for cost in COSTS},
         }
 
     groups = [{"model": m, **one(p)} for m, p in frame.groupby("model")]
     return pd.DataFrame([*groups, {"model": "all", **one(frame)}])
+
+
+def _spread(ratios: pd.Series) -> str:
+    """Median of forecast/measured ratios, with their 10th and 90th percentiles."""
+    low, mid, high = ratios.quantile([0.1, 0.5, 0.9])
+    return f"{mid:.2f} ({low:.2f}-{high:.2f})"
 
 
 def markdown(frame: pd.DataFrame) -> str:
@@ -140,6 +178,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--datasets-dir", type=Path, default=DEFAULT_DIR)
     parser.add_argument("--min-rows", type=int, default=15_000)
+    parser.add_argument("--max-rows", type=int, default=None, help="only datasets below this")
     parser.add_argument("--models", default="classical,deep")
     parser.add_argument("--fraction", type=float, default=1 / 8, help="share given (1/8)")
     parser.add_argument("--test-fraction", type=float, default=0.2)
@@ -148,7 +187,15 @@ def main() -> None:
     )
     args = parser.parse_args()
     catalog = json.loads((args.datasets_dir / "catalog.json").read_text())["datasets"]
-    chosen = sorted((d for d in catalog if d["n_rows"] >= args.min_rows), key=lambda d: d["n_rows"])
+    chosen = sorted(
+        (
+            d
+            for d in catalog
+            if d["n_rows"] >= args.min_rows
+            and (args.max_rows is None or d["n_rows"] < args.max_rows)
+        ),
+        key=lambda d: d["n_rows"],
+    )
     models = tuple(m.strip() for m in args.models.split(","))
     rows = []
     for seed in (int(s) for s in args.seeds.split(",")):
@@ -183,6 +230,8 @@ def main() -> None:
             "forecast_seconds",
             "full_fit_seconds",
             "wall_ratio",
+            "fit_seconds_ratio",
+            "model_bytes_ratio",
         ]
     ].round(4)
     print("\n" + markdown(table) + "\n\n" + markdown(summary(frame)))

@@ -164,7 +164,7 @@ def measure(source: dict, *, max_rows: int, seed: int) -> list[dict]:
     pairs = []
     try:
         for kind in KINDS:
-            true_score, _ = truth(kind, X_pool, y_pool, X_test, y_test, seed)
+            true_score = truth(kind, X_pool, y_pool, X_test, y_test, seed)["score"]
             for fraction in FRACTIONS:
                 X_sub, _, y_sub, _ = train_test_split(
                     X_pool, y_pool, train_size=fraction, stratify=y_pool, random_state=seed

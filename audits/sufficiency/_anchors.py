@@ -28,12 +28,14 @@ __all__ = [
     "COARSE_STEP",
     "DEFAULT_REPETITIONS",
     "FINE_STEP",
+    "LOAD_REPEATS",
     "N_SIZES",
     "AnchorMeasurement",
     "AnchorPlan",
     "AnchorTask",
     "Split",
     "anchor_step",
+    "footprint",
     "make_split",
     "measure_anchor",
     "plan_anchors",
@@ -52,6 +54,9 @@ N_SIZES = 7
 
 DEFAULT_REPETITIONS = 2
 """Fits per size (each with its own validation rows, subset order and model seed)."""
+
+LOAD_REPEATS = 3
+"""Unpickling times per fitted model; :func:`footprint` keeps the fastest."""
 
 
 def anchor_step(ratio: float) -> float:
@@ -132,7 +137,7 @@ class AnchorMeasurement:
     model_bytes : int
         Size of the pickled fitted model.
     load_seconds : float
-        Time to unpickle it.
+        Time to unpickle it (the fastest of :data:`LOAD_REPEATS`, see :func:`footprint`).
     task_seconds : float
         Wall time of the whole measurement (fit, scoring, pickling).
     """
@@ -343,10 +348,7 @@ def measure_anchor(
     t0 = time.perf_counter()
     proba = aligned_proba(model, X.iloc[scored], split.n_classes)
     predict_seconds = time.perf_counter() - t0
-    blob = pickle.dumps(model, protocol=pickle.HIGHEST_PROTOCOL)
-    t0 = time.perf_counter()
-    pickle.loads(blob)
-    load_seconds = time.perf_counter() - t0
+    model_bytes, load_seconds = footprint(model)
     return AnchorMeasurement(
         model=task.model,
         size=task.size,
@@ -355,10 +357,25 @@ def measure_anchor(
         train_score=scorer(split.codes[seen], proba[len(val) :]),
         fit_seconds=fit_seconds,
         predict_seconds_per_row=predict_seconds / len(scored),
-        model_bytes=len(blob),
+        model_bytes=model_bytes,
         load_seconds=load_seconds,
         task_seconds=time.perf_counter() - started,
     )
+
+
+def footprint(model: object, *, loads: int = LOAD_REPEATS) -> tuple[int, float]:
+    """Pickled size of ``model`` in bytes, and the best of ``loads`` unpickling times.
+
+    One load takes milliseconds, so a single timing is at the mercy of a garbage
+    collection or a busy core; the fastest of a few is the model's own cost.
+    """
+    blob = pickle.dumps(model, protocol=pickle.HIGHEST_PROTOCOL)
+    seconds = []
+    for _ in range(loads):
+        started = time.perf_counter()
+        pickle.loads(blob)
+        seconds.append(time.perf_counter() - started)
+    return len(blob), min(seconds)
 
 
 def summarise_anchors(measurements: Iterable[AnchorMeasurement]) -> tuple[Anchor, ...]:
