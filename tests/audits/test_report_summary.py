@@ -211,6 +211,7 @@ def test_sufficiency_section_plots_curves_band_target_crossover_and_costs(result
     assert "deep overtakes classical at about 140k rows" in section
     assert "deep: scores are noisy" in section
     assert "0.860 \u00b1 0.010" in section  # measured anchor with its spread
+    assert "8 in 10 forecasts of training, predict and load time came within" in section
 
 
 def test_summary_row_has_the_sufficiency_numbers(results, sufficiency):
