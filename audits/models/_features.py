@@ -70,6 +70,11 @@ def _factorize_as_text(column: pd.Series) -> tuple[np.ndarray, pd.Index]:
     return codes, pd.Index(np.asarray(uniques, dtype=object).astype(str), dtype=object)
 
 
+def _as_float(column: pd.Series) -> np.ndarray:
+    """``column`` (n_rows,) as float64, with what does not parse as a number missing."""
+    return pd.to_numeric(column, errors="coerce").astype("float64").to_numpy(na_value=np.nan)
+
+
 def _frequent(counts: np.ndarray, min_frequency: int) -> np.ndarray:
     """Levels seen at least ``min_frequency`` times, most frequent first.
 
@@ -116,14 +121,22 @@ class FrameEncoder(TransformerMixin, BaseEstimator):
             if len(keep) < len(labels):
                 keep.append(OTHER)
             self.levels_[name] = keep
+        self.dtypes_ = {
+            name: pd.CategoricalDtype(pd.Index(keep, dtype=object))
+            for name, keep in self.levels_.items()
+        }
         self.feature_names_in_ = np.asarray(X.columns, dtype=object)
         return self
 
     def transform(self, X: pd.DataFrame) -> pd.DataFrame:
         """Encode ``X`` (n_rows, n_features) as described in the class notes."""
-        out: dict[str, pd.Series] = {}
-        for name in self.kinds_.numeric:
-            out[name] = pd.to_numeric(X[name], errors="coerce").astype("float64")
+        out: dict[str, pd.Series | np.ndarray] = {}
+        dtypes = X.dtypes
+        numeric = [n for n in self.kinds_.numeric if pd.api.types.is_numeric_dtype(dtypes[n])]
+        values = X[numeric].to_numpy(dtype="float64", na_value=np.nan)  # one call for all
+        by_name = dict(zip(numeric, values.T, strict=True))
+        for name in self.kinds_.numeric:  # a column that is no longer numeric is parsed
+            out[name] = by_name[name] if name in by_name else _as_float(X[name])
         for name in self.kinds_.datetime:
             col = pd.to_datetime(X[name], errors="coerce")
             if getattr(col.dt, "tz", None) is not None:
@@ -132,14 +145,16 @@ class FrameEncoder(TransformerMixin, BaseEstimator):
             out[f"{name}__days"] = days.astype("float64")
             out[f"{name}__month"] = col.dt.month.astype("float64")
             out[f"{name}__weekday"] = col.dt.weekday.astype("float64")
-        for name, levels in self.levels_.items():
+        for name, dtype in self.dtypes_.items():
             codes, labels = _factorize_as_text(X[name])
-            mapped = pd.Index(levels).get_indexer(labels)
-            if OTHER in levels:
-                mapped[mapped < 0] = levels.index(OTHER)
+            mapped = dtype.categories.get_indexer(labels)
+            if self.levels_[name][-1] == OTHER:
+                mapped[mapped < 0] = len(dtype.categories) - 1
             codes = np.where(codes >= 0, mapped[codes], -1)
             out[name] = pd.Series(
-                pd.Categorical.from_codes(codes, categories=levels), index=X.index, name=name
+                pd.Categorical.from_codes(codes, dtype=dtype, validate=False),
+                index=X.index,
+                name=name,
             )
         return pd.DataFrame(out, index=X.index)
 
