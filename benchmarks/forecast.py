@@ -6,8 +6,12 @@ eighth of the remaining pool, and forecast the score at the full pool size. The 
 is the same ``make_model`` estimator trained on the full pool and scored on the test
 set. Two baselines use the same anchors: a plain (unweighted, single-family) pow3
 least-squares fit, and the last anchor's score. The forecast's wall time is compared
-with one fit on the full pool, and the forecast costs at the pool size (fit seconds,
-predict seconds per row, pickled bytes, load seconds) with those of that fit.
+with one fit on the full pool given the same cores (``--jobs``, every core by default:
+the forecast fits its anchors side by side, one process per core, while the full fit
+runs on that many threads), and the forecast costs at the pool size (fit seconds,
+predict seconds per row, pickled bytes, load seconds) with those of the full fit on one
+thread, as the anchors measure them. The script sets the thread counts itself: leave
+``OMP_NUM_THREADS`` unset.
 
 Usage::
 
@@ -15,24 +19,29 @@ Usage::
     python benchmarks/forecast.py --seeds 0,1,2      # one split per seed: more pairs
     python benchmarks/forecast.py --datasets-dir DIR --models classical,deep
     python benchmarks/forecast.py --min-rows 3000 --max-rows 15000 --seeds 0,1  # smaller data
+    python benchmarks/forecast.py --seeds 0,1,2 --jobs 1  # one core for both sides
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
+import sys
 import time
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from sklearn.model_selection import train_test_split
+from threadpoolctl import threadpool_limits
 
 from audits.models import make_model
 from audits.sufficiency import assess, fit_curve
 from audits.sufficiency._anchors import footprint
 from audits.sufficiency._costs import COSTS
 from audits.sufficiency._metrics import METRICS, aligned_proba
+from audits.sufficiency._pool import check_jobs
 
 DEFAULT_DIR = Path(__file__).resolve().parents[1].parent / "shared" / "datasets"
 
@@ -58,33 +67,44 @@ def truth(
     seed: int,
     *,
     batch: int | None = None,
+    jobs: int = 1,
 ) -> dict[str, float]:
     """``kind`` trained on all of ``X``: test accuracy, and the costs the forecast predicts.
 
     Returns ``score``, ``fit_seconds``, ``predict_seconds_per_row`` (one ``predict_proba``
     call on the first ``batch`` test rows, all by default: the anchors time their
     scoring call, so give the number of rows that call had), ``model_bytes`` and
-    ``load_seconds`` (as the anchors measure them, :func:`footprint`).
+    ``load_seconds`` (as the anchors measure them, :func:`footprint`), all on one
+    thread like the anchors; and ``wall_fit_seconds``: one more fit on ``jobs`` threads
+    (the same fit when ``jobs`` is 1).
     """
     labels = np.unique(np.concatenate([y.to_numpy(), y_test.to_numpy()]))
     codes = np.searchsorted(labels, y.to_numpy())
-    model = make_model(kind, X, random_state=seed)
-    started = time.perf_counter()
-    model.fit(X, codes)
-    fit_seconds = time.perf_counter() - started
-    timed = X_test.iloc[: len(X_test) if batch is None else batch]
-    started = time.perf_counter()
-    proba = aligned_proba(model, timed, len(labels))
-    predict_seconds = time.perf_counter() - started
-    if len(timed) < len(X_test):  # the score takes every test row, in one call as before
-        proba = aligned_proba(model, X_test, len(labels))
-    model_bytes, load_seconds = footprint(model)
+    with threadpool_limits(1):
+        model = make_model(kind, X, random_state=seed)
+        started = time.perf_counter()
+        model.fit(X, codes)
+        fit_seconds = time.perf_counter() - started
+        timed = X_test.iloc[: len(X_test) if batch is None else batch]
+        started = time.perf_counter()
+        proba = aligned_proba(model, timed, len(labels))
+        predict_seconds = time.perf_counter() - started
+        if len(timed) < len(X_test):  # the score takes every test row, in one call as before
+            proba = aligned_proba(model, X_test, len(labels))
+        model_bytes, load_seconds = footprint(model)
+    wall_fit_seconds = fit_seconds
+    if jobs > 1:
+        with threadpool_limits(jobs):
+            started = time.perf_counter()
+            make_model(kind, X, random_state=seed).fit(X, codes)
+            wall_fit_seconds = time.perf_counter() - started
     return {
         "score": METRICS["accuracy"].score(np.searchsorted(labels, y_test.to_numpy()), proba),
         "fit_seconds": fit_seconds,
         "predict_seconds_per_row": predict_seconds / len(timed),
         "model_bytes": model_bytes,
         "load_seconds": load_seconds,
+        "wall_fit_seconds": wall_fit_seconds,
     }
 
 
@@ -98,7 +118,13 @@ def baselines(model_result, n_pool: int) -> tuple[float, float]:
 
 
 def run_dataset(
-    path: Path, models: tuple[str, ...], *, fraction: float, test_fraction: float, seed: int
+    path: Path,
+    models: tuple[str, ...],
+    *,
+    fraction: float,
+    test_fraction: float,
+    seed: int,
+    jobs: int,
 ) -> list[dict]:
     X, y = load(path)
     X_pool, X_test, y_pool, y_test = train_test_split(
@@ -110,13 +136,16 @@ def run_dataset(
     rows = []
     for kind in models:
         started = time.perf_counter()
-        result = assess(X_sub, y_sub, models=(kind,), at=(len(X_pool),), random_state=seed)
+        with threadpool_limits(1):  # one thread per process, as the pool sets with jobs > 1
+            result = assess(
+                X_sub, y_sub, models=(kind,), at=(len(X_pool),), random_state=seed, n_jobs=jobs
+            )
         forecast_seconds = time.perf_counter() - started
         model = result.models[kind]
         (point,) = model.forecast
         (costs,) = model.costs
         scored = result.n_validation + min(result.n_validation, model.anchors[-1].n)
-        full = truth(kind, X_pool, y_pool, X_test, y_test, seed, batch=scored)
+        full = truth(kind, X_pool, y_pool, X_test, y_test, seed, batch=scored, jobs=jobs)
         true_score = full["score"]
         pow3, last = baselines(model, len(X_pool))
         rows.append(
@@ -138,7 +167,8 @@ def run_dataset(
                 "last_abs_error": abs(last - true_score),
                 "covered": point.low <= true_score <= point.high,
                 "forecast_seconds": forecast_seconds,
-                "full_fit_seconds": full["fit_seconds"],
+                "full_fit_seconds": full["wall_fit_seconds"],
+                "jobs": jobs,
                 **{f"{cost}_ratio": getattr(costs, cost) / full[cost] for cost in COSTS},
             }
         )
@@ -186,7 +216,16 @@ def main() -> None:
     parser.add_argument(
         "--seeds", default="0", help="comma-separated seeds: one split per seed (default: 0)"
     )
+    parser.add_argument(
+        "--jobs",
+        type=int,
+        default=None,
+        help="cores for the forecast's processes and the full fit's threads (default: all)",
+    )
     args = parser.parse_args()
+    if "OMP_NUM_THREADS" in os.environ:
+        sys.exit("unset OMP_NUM_THREADS: the script sets the thread counts itself (see --jobs)")
+    jobs = check_jobs(args.jobs)
     catalog = json.loads((args.datasets_dir / "catalog.json").read_text())["datasets"]
     chosen = sorted(
         (
@@ -207,6 +246,7 @@ def main() -> None:
                 fraction=args.fraction,
                 test_fraction=args.test_fraction,
                 seed=seed,
+                jobs=jobs,
             )
     frame = pd.DataFrame(rows)
     table = frame.assign(

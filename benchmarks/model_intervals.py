@@ -169,7 +169,9 @@ def measure(source: dict, *, max_rows: int, seed: int) -> list[dict]:
                 X_sub, _, y_sub, _ = train_test_split(
                     X_pool, y_pool, train_size=fraction, stratify=y_pool, random_state=seed
                 )
-                result = assess(X_sub, y_sub, models=(kind,), at=(len(X_pool),), random_state=seed)
+                result = assess(  # one fit at a time: --jobs spreads the datasets instead
+                    X_sub, y_sub, models=(kind,), at=(len(X_pool),), random_state=seed, n_jobs=1
+                )
                 anchors = result.models[kind].anchors
                 # assess put the kind's own intervals around the forecast; the pairs keep
                 # LCDB's (the same curve), which the interval models are fitted against.

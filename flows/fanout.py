@@ -2,11 +2,11 @@
 
 The audits take a ``map_fn(function, items)`` for their independent model fits:
 the folds of the out-of-fold predictions, the (arm, fold) fits of the resampling
-what-if, the folds of adversarial validation and the anchor fits of one learning-curve
-size. :func:`fan_out` gives them one whose items each become a task run of the flow's
-task runner: threads of the flow's process by default, or Dask workers, so one large
-dataset spreads over a cluster and every fit shows in the Prefect UI with its timing
-and its failure.
+what-if, the folds of adversarial validation and the anchor fits of a learning curve
+(all of them, or one size at a time under a time budget). :func:`fan_out` gives them
+one whose items each become a task run of the flow's task runner: threads of the
+flow's process by default, or Dask workers, so one large dataset spreads over a
+cluster and every fit shows in the Prefect UI with its timing and its failure.
 """
 
 from __future__ import annotations

@@ -4,7 +4,8 @@
 them with :func:`extrapolate` (curve families chosen by backtest, intervals calibrated
 on real learning curves), and reports the score at larger sizes, the rows needed for a
 target score, the size at which one model overtakes the other, and the costs. The
-pieces are public so an orchestrator can run the anchor fits as separate tasks.
+pieces are public so an orchestrator can run the anchor fits as separate tasks; by
+default :class:`FitPool` runs them side by side, one process per core.
 """
 
 from audits.sufficiency._anchors import (
@@ -22,6 +23,7 @@ from audits.sufficiency._costs import fit_cost_curve, forecast_costs
 from audits.sufficiency._curves import FAMILIES, CurveFit, fit_curve
 from audits.sufficiency._extrapolate import DEFAULT_FAMILIES, extrapolate
 from audits.sufficiency._metrics import METRICS, Metric
+from audits.sufficiency._pool import FitPool
 from audits.sufficiency._result import (
     SCHEMA_VERSION,
     Anchor,
@@ -51,6 +53,7 @@ __all__ = [
     "AnchorTask",
     "CostCurve",
     "CostForecast",
+    "FitPool",
     "Crossover",
     "CurveFit",
     "Diagnostic",

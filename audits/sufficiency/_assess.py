@@ -27,6 +27,7 @@ from audits.sufficiency._calibration import load_calibration
 from audits.sufficiency._costs import FIT_GROWTH, fit_cost_curve, forecast_costs
 from audits.sufficiency._extrapolate import extrapolate
 from audits.sufficiency._metrics import get_metric
+from audits.sufficiency._pool import FitPool, check_jobs
 from audits.sufficiency._result import ModelForecast, SufficiencyResult
 from audits.sufficiency._verdicts import crossover, rows_for_target
 
@@ -126,12 +127,16 @@ def measure_within_budget(
     map_fn: MapFn = map,
     random_state: int = 0,
 ) -> tuple[dict[str, list[AnchorMeasurement]], dict[str, tuple[int, ...]]]:
-    """Measure the planned anchors, smallest first, skipping what would overrun.
+    """Measure the planned anchors, skipping what would overrun a deadline.
 
-    Before each size, each model's fit time there is predicted from its smaller
-    anchors; a model whose repetitions would not finish before ``deadline``
-    (``time.perf_counter()`` clock) stops there. The fits of one size, over models and
-    repetitions, go through ``map_fn`` together.
+    Sizes are measured smallest first. Without a deadline every fit goes through one
+    ``map_fn`` call, so a process that fits side by side with others takes the next
+    fit as soon as it is free (and a helper process that starts cold spends that on
+    the small fits, not on the large ones whose times the cost curves extrapolate).
+    With a deadline, before each size each model's fit time there is predicted
+    from its smaller anchors, and a model whose repetitions would not finish before
+    ``deadline`` (``time.perf_counter()`` clock) stops there; the fits of one size,
+    over models and repetitions, go through ``map_fn`` together.
 
     Parameters
     ----------
@@ -149,12 +154,25 @@ def measure_within_budget(
     Returns
     -------
     measurements : dict of str to list of AnchorMeasurement
+        By size, then repetition.
     skipped : dict of str to tuple of int
         Planned sizes each model did not measure.
     """
     run = partial(measure_anchor, X, split, metric=metric, random_state=random_state)
     done: dict[str, list[AnchorMeasurement]] = {m: [] for m in models}
     skipped: dict[str, tuple[int, ...]] = {m: () for m in models}
+    if deadline is None:
+        tasks = [
+            AnchorTask(m, size, r)
+            for size in plan.sizes
+            for m in models
+            for r in range(plan.repetitions)
+        ]
+        for measurement in map_fn(run, tasks):
+            done[measurement.model].append(measurement)
+        for measurements in done.values():
+            measurements.sort(key=lambda m: (m.size, m.rep))
+        return done, skipped
     active = list(models)
     for i, size in enumerate(plan.sizes):
         planned = 0.0
@@ -188,7 +206,8 @@ def assess(
     validation_fraction: float = 0.2,
     max_validation: int = 20_000,
     random_state: int = 0,
-    map_fn: MapFn = map,
+    map_fn: MapFn | None = None,
+    n_jobs: int | None = None,
 ) -> SufficiencyResult:
     """Forecast how each model's score grows with more rows, and what it costs.
 
@@ -227,9 +246,14 @@ def assess(
         Share of the rows held out for validation (at most ``max_validation``).
     max_validation : int, default=20_000
     random_state : int, default=0
-    map_fn : callable, default=map
-        ``map_fn(function, tasks)`` runs the anchor fits of one size; pass a parallel
-        map (a pool's ``map``, Prefect ``task.map`` results, ...) to fan them out.
+    map_fn : callable, optional
+        ``map_fn(function, tasks)`` runs the anchor fits of one size (Prefect
+        ``task.map`` results, a cluster's map, ...). By default a
+        :class:`~audits.sufficiency.FitPool` of ``n_jobs`` processes.
+    n_jobs : int, optional
+        Processes that fit anchors side by side when ``map_fn`` is None, this one
+        included, each on one thread: every available core by default, 1 for one fit
+        at a time in this process (on as many threads as the libraries take).
 
     Returns
     -------
@@ -242,6 +266,7 @@ def assess(
     """
     started = time.perf_counter()
     X, y = _check_inputs(X, y)
+    jobs = check_jobs(n_jobs)
     spec = get_metric(metric)
     models, sizes = _check_options(models, at, len(y), budget_seconds)
     worst = 0.0 if spec.higher_is_better else math.inf
@@ -267,16 +292,17 @@ def assess(
     if budget_seconds is not None:
         reserve = min(_ANALYSIS_SHARE * budget_seconds, _ANALYSIS_SECONDS)
         deadline = started + budget_seconds - reserve
-    measured, skipped = measure_within_budget(
-        X,
-        split,
-        plan,
-        models=models,
-        metric=metric,
-        deadline=deadline,
-        map_fn=map_fn,
-        random_state=random_state,
-    )
+    with FitPool(1 if map_fn is not None else jobs) as pool:
+        measured, skipped = measure_within_budget(
+            X,
+            split,
+            plan,
+            models=models,
+            metric=metric,
+            deadline=deadline,
+            map_fn=pool.map if map_fn is None else map_fn,
+            random_state=random_state,
+        )
     forecasts, extrapolations = {}, {}
     for model in models:
         anchors = summarise_anchors(measured[model])

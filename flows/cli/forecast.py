@@ -54,6 +54,12 @@ def add_parser(subparsers: Any) -> None:
         "--sample", metavar="N", help="read a uniform random sample of N rows first"
     )
     parser.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
+    parser.add_argument(
+        "--jobs",
+        metavar="N",
+        help="processes that fit the anchors side by side, one thread each "
+        "(default: one per core; 1: one fit at a time)",
+    )
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.set_defaults(func=run)
 
@@ -65,7 +71,8 @@ def _number(name: str, text: str | None, kind: type) -> Any:
         value = kind(text)
     except ValueError:
         raise ConfigError(
-            f"`{name}` must be a {kind.__name__}; got {text!r}", reason=name.strip("-")
+            f"`{name}` must be {'an integer' if kind is int else 'a float'}; got {text!r}",
+            reason=name.strip("-"),
         ) from None
     if kind is float and not math.isfinite(value):
         raise ConfigError(f"`{name}` must be finite; got {text!r}", reason=name.strip("-"))
@@ -102,6 +109,7 @@ def run(args: argparse.Namespace) -> int:
         target_score=_number("--target-score", args.target_score, float),
         budget_seconds=_number("--budget-seconds", args.budget_seconds, float),
         random_state=args.seed,
+        n_jobs=_number("--jobs", args.jobs, int),
     )
     if args.json:
         print(json.dumps(result.to_json_dict(), allow_nan=False))

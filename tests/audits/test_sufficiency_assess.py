@@ -97,7 +97,9 @@ def test_budget_skips_anchors_and_bounds_the_time(fake_models):
     X, y = learnable(n=4_000)
     budget = 4.0
     started = time.perf_counter()
-    result = assess(X, y, models=("fake:sleep", "fake:linear"), budget_seconds=budget)
+    result = assess(  # the fakes exist in this process only: no helper process
+        X, y, models=("fake:sleep", "fake:linear"), budget_seconds=budget, n_jobs=1
+    )
     elapsed = time.perf_counter() - started
     slow = result.models["fake:sleep"]
     assert slow.skipped_sizes, "the sleeping model must have hit the budget"
@@ -113,7 +115,7 @@ def test_json_contract_and_map_fn(fake_models):
 
     def counting_map(fn, tasks):
         tasks = list(tasks)
-        calls.append(len(tasks))
+        calls.append([t.size for t in tasks])
         return map(fn, tasks)
 
     result = assess(
@@ -124,7 +126,19 @@ def test_json_contract_and_map_fn(fake_models):
         target_score=0.95,
         map_fn=counting_map,
     )
-    assert calls and all(c == 4 for c in calls)  # 2 models x 2 repetitions per size
+    sizes = plan_anchors(1_000).sizes
+    # No budget: every fit in one call, smallest first (2 models x 2 repetitions per size).
+    assert calls == [[s for s in sizes for _ in range(4)]]
+    measured = [a.n for a in result.models["fake:tree"].anchors]
+    assert measured == list(sizes)
+    calls.clear()
+    budgeted = assess(
+        X, y, models=("fake:tree", "fake:linear"), budget_seconds=600, map_fn=counting_map
+    )
+    assert calls == [[s] * 4 for s in sizes]  # a budget: one size at a time, smallest first
+    assert [a.scores for a in budgeted.models["fake:tree"].anchors] == [
+        a.scores for a in result.models["fake:tree"].anchors
+    ]
     data = json.loads(json.dumps(result.to_json_dict(), allow_nan=False))
     assert {"models", "rows_for_target", "crossover", "metric", "schema_version"} <= set(data)
     for name in ("fake:tree", "fake:linear"):
@@ -139,6 +153,19 @@ def test_json_contract_and_map_fn(fake_models):
     assert data["crossover"]["status"] in {"ahead", "forecast", "none"}
     text = render_text(result)
     assert "fake:linear" in text and "crossover:" in text
+
+
+def test_fits_side_by_side_measure_the_same_curves_as_one_at_a_time():
+    X, y = learnable(n=1_200)
+    kwargs = {"models": ("logistic", "deep"), "at": (12_000,), "random_state": 3}
+    alone = assess(X, y, n_jobs=1, **kwargs)
+    both = assess(X, y, n_jobs=2, **kwargs)
+    for name in kwargs["models"]:
+        one, two = alone.models[name], both.models[name]
+        assert [a.scores for a in one.anchors] == [a.scores for a in two.anchors]
+        assert [a.train_scores for a in one.anchors] == [a.train_scores for a in two.anchors]
+        assert one.forecast == two.forecast
+    assert alone.crossover == both.crossover
 
 
 @pytest.mark.parametrize(
@@ -165,6 +192,7 @@ def test_json_contract_and_map_fn(fake_models):
             ConfigError,
             "`budget_seconds`",
         ),
+        (pd.DataFrame({"a": range(100)}), [0, 1] * 50, {"n_jobs": 0}, ConfigError, "`n_jobs`"),
     ],
 )
 def test_bad_arguments_raise_audit_errors(X, y, kwargs, error, match):

@@ -71,6 +71,8 @@ def test_table_output(parquet, capsys):
         (["--target-score", "high"], "`--target-score` must be a float"),
         (["--budget-seconds", "nan"], "`--budget-seconds` must be finite"),
         (["--metric", "f7"], "`metric` must be one of"),
+        (["--jobs", "two"], "`--jobs` must be an integer"),
+        (["--jobs", "0"], "`n_jobs` must be an integer >= 1"),
     ],
 )
 def test_bad_options_raise_config_errors(parquet, extra, match):

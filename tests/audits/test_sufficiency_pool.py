@@ -1,0 +1,101 @@
+"""FitPool: fits side by side in this process and a helper process, results in order."""
+
+from __future__ import annotations
+
+import os
+import time
+from functools import partial
+
+import pytest
+
+from audits.errors import ConfigError, DataError
+from audits.sufficiency import FitPool
+from audits.sufficiency import _pool as pool_module
+
+
+def slow_pid(seconds: float, item: int) -> tuple[int, int]:
+    """``item`` and the process that handled it, after ``seconds``."""
+    time.sleep(seconds)
+    return item, os.getpid()
+
+
+def fail_on(bad: int, item: int) -> int:
+    if item == bad:
+        raise DataError(f"item {item} is bad")
+    return item
+
+
+def ready(pool: FitPool) -> FitPool:
+    """``pool`` once its helper process has started (the first start imports the models)."""
+    for helper in pool._helpers:
+        helper.ready.result(timeout=120)
+    return pool
+
+
+def test_calls_are_spread_over_both_processes_and_come_back_in_order():
+    with FitPool(2) as pool:
+        out = ready(pool).map(partial(slow_pid, 0.2), range(8))
+        again = pool.map(partial(slow_pid, 0.0), range(3))  # a second function, same helper
+    assert [item for item, _ in out] == list(range(8))
+    pids = {pid for _, pid in out}
+    assert os.getpid() in pids and len(pids) == 2
+    assert [item for item, _ in again] == [0, 1, 2]
+
+
+def test_side_by_side_takes_about_half_the_time():
+    with FitPool(2) as pool:
+        ready(pool)
+        started = time.perf_counter()
+        pool.map(partial(slow_pid, 0.25), range(8))
+        elapsed = time.perf_counter() - started
+    assert elapsed < 0.75 * 8 * 0.25  # one at a time: 2.0 s; side by side: about 1.0 s
+
+
+@pytest.mark.parametrize("bad", [0, 5])
+def test_an_error_in_either_process_reaches_the_caller(bad):
+    with FitPool(2) as pool, pytest.raises(DataError, match=f"item {bad} is bad"):
+        ready(pool).map(partial(fail_on, bad), range(6))
+
+
+def fail_elsewhere(parent: int, item: int) -> tuple[int, int]:
+    """Works only in process ``parent``, like a model patched at run time."""
+    time.sleep(0.05)
+    if os.getpid() != parent:
+        raise RuntimeError("not here")
+    return item, os.getpid()
+
+
+def test_calls_that_fail_in_a_helper_are_run_again_here():
+    with FitPool(2) as pool:
+        out = ready(pool).map(partial(fail_elsewhere, os.getpid()), range(6))
+        assert out == [(i, os.getpid()) for i in range(6)]
+        assert not pool._helpers[0].broken  # a failing call does not retire the helper
+
+
+def test_functions_that_cannot_be_pickled_run_here():
+    with FitPool(2) as pool:
+        assert ready(pool).map(lambda item: (item, os.getpid()), range(4)) == [
+            (i, os.getpid()) for i in range(4)
+        ]
+
+
+def test_a_helper_that_cannot_start_leaves_the_work_here(monkeypatch):
+    def no_processes():
+        raise OSError("no processes here")
+
+    monkeypatch.setattr(pool_module, "_context", no_processes)
+    with FitPool(2) as pool:
+        out = pool.map(partial(slow_pid, 0.0), range(5))
+    assert out == [(i, os.getpid()) for i in range(5)]
+
+
+def test_one_job_runs_everything_here_without_a_helper():
+    with FitPool(1) as pool:
+        assert not pool._helpers
+        assert pool.map(partial(slow_pid, 0.0), range(3)) == [(i, os.getpid()) for i in range(3)]
+
+
+@pytest.mark.parametrize("n_jobs", [0, -1, 1.5, "2", True])
+def test_bad_n_jobs_is_a_config_error(n_jobs):
+    with pytest.raises(ConfigError, match="`n_jobs` must be an integer >= 1"):
+        FitPool(n_jobs)
