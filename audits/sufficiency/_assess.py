@@ -247,9 +247,10 @@ def assess(
     max_validation : int, default=20_000
     random_state : int, default=0
     map_fn : callable, optional
-        ``map_fn(function, tasks)`` runs the anchor fits of one size (Prefect
-        ``task.map`` results, a cluster's map, ...). By default a
-        :class:`~audits.sufficiency.FitPool` of ``n_jobs`` processes.
+        ``map_fn(function, tasks)`` runs anchor fits (Prefect ``task.map`` results, a
+        cluster's map, ...): all of them in one call, or one size per call with a
+        ``budget_seconds``. By default a :class:`~audits.sufficiency.FitPool` of
+        ``n_jobs`` processes.
     n_jobs : int, optional
         Processes that fit anchors side by side when ``map_fn`` is None, this one
         included, each on one thread: every available core by default, 1 for one fit

@@ -53,6 +53,12 @@ class Sleeper(ClassifierMixin, BaseEstimator):
         return np.tile(self.prior_, (len(X), 1))
 
 
+def make_sleeper(X, *, random_state=0):
+    """``Sleeper`` by import path (``test_sufficiency_assess:make_sleeper``): helper
+    processes import it, where a monkeypatched fake would not exist."""
+    return Sleeper()
+
+
 @pytest.fixture
 def fake_models(monkeypatch):
     """Fast stand-ins for the model kinds ``fake:linear``, ``fake:tree``, ``fake:sleep``."""
@@ -107,6 +113,19 @@ def test_budget_skips_anchors_and_bounds_the_time(fake_models):
     assert len(slow.anchors) + len(slow.skipped_sizes) == len(plan_anchors(4_000).sizes)
     assert elapsed < budget * 1.25
     assert result.budget_seconds == budget
+
+
+def test_budget_holds_with_fits_side_by_side():
+    X, y = learnable(n=4_000)
+    budget = 4.0
+    started = time.perf_counter()
+    result = assess(
+        X, y, models=("test_sufficiency_assess:make_sleeper",), budget_seconds=budget, n_jobs=2
+    )
+    elapsed = time.perf_counter() - started
+    (slow,) = result.models.values()
+    assert slow.skipped_sizes and slow.anchors[-1].n < 3_200
+    assert elapsed < budget * 1.25
 
 
 def test_json_contract_and_map_fn(fake_models):
