@@ -18,14 +18,15 @@ start or dies, its tasks run here.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pickle
+import signal
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from contextlib import ExitStack
 from multiprocessing import get_all_start_methods, get_context
 from multiprocessing.context import BaseContext
 from typing import Any
@@ -106,6 +107,7 @@ class _Helper:
         self.executor: ProcessPoolExecutor | None = None
         self.token: int | None = None
         self.broken = False
+        self.busy = False
         self._closed = threading.Event()
         threading.Thread(target=self._start, daemon=True).start()
 
@@ -126,15 +128,26 @@ class _Helper:
         """``function(item)`` in the helper, sending the function when it is new there."""
         assert self.executor is not None  # only called once ready
         sent = None if self.token == token else blob
-        result = self.executor.submit(_call, token, sent, item).result()
+        self.busy = True
+        try:
+            result = self.executor.submit(_call, token, sent, item).result()
+        finally:
+            self.busy = False
         self.token = token
         return result
 
     def close(self) -> None:
-        """Stop the process without waiting for it (now, or as soon as it has started)."""
+        """Stop the process without waiting for it (now, or as soon as it has started).
+
+        A call still running there (this process failed or was interrupted meanwhile)
+        is killed with the process rather than left to finish.
+        """
         self._closed.set()
         if self.executor is not None:
             self.executor.shutdown(wait=False, cancel_futures=True)
+            if self.busy:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(self.ready.result(), signal.SIGTERM)
 
 
 class FitPool:
@@ -158,7 +171,7 @@ class FitPool:
     def __init__(self, n_jobs: int) -> None:
         self.n_jobs = check_jobs(n_jobs)
         self._helpers: list[_Helper] = []
-        self._stack = ExitStack()
+        self._stack = contextlib.ExitStack()
         self._last: tuple[Callable[[Any], Any], int, bytes | None] | None = None
 
     def __enter__(self) -> FitPool:
@@ -206,13 +219,13 @@ class FitPool:
             return [function(item) for item in todo]
         lock = threading.Lock()
         queue: Iterator[int] = iter(range(len(todo)))
-        failures: list[BaseException] = []  # raised here: the other calls stop
         retry: list[int] = []  # failed in a helper: run again here
-        finished = threading.Event()
+        finished = threading.Event()  # this process has taken its last call
+        failed = threading.Event()  # a call here raised: nobody takes more
 
         def take() -> int | None:
             with lock:
-                return None if failures else next(queue, None)
+                return None if failed.is_set() else next(queue, None)
 
         def remote(helper: _Helper) -> None:
             while not helper.ready.done():
@@ -240,15 +253,13 @@ class FitPool:
         try:
             while (i := take()) is not None:
                 results[i] = function(todo[i])
-        except BaseException as exc:
-            with lock:
-                failures.append(exc)
-        finally:
+        except BaseException:
+            failed.set()
             finished.set()
-            for thread in threads:
-                thread.join()
-        if failures:
-            raise failures[0]
+            raise  # without waiting for a helper's running call: its result is not needed
+        finished.set()
+        for thread in threads:
+            thread.join()
         for i in retry:
             results[i] = function(todo[i])
         return results

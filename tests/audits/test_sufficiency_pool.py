@@ -57,6 +57,39 @@ def test_an_error_in_either_process_reaches_the_caller(bad):
         ready(pool).map(partial(fail_on, bad), range(6))
 
 
+def fail_here(parent: int, item: int) -> int:
+    """Fails soon in process ``parent``; elsewhere takes 5 s."""
+    if os.getpid() == parent:
+        time.sleep(0.2)
+        raise DataError("failed here")
+    time.sleep(5.0)
+    return item
+
+
+def test_an_error_here_does_not_wait_for_the_helper_s_running_call():
+    with FitPool(2) as pool:
+        ready(pool)
+        started = time.perf_counter()
+        with pytest.raises(DataError, match="failed here"):
+            pool.map(partial(fail_here, os.getpid()), range(4))
+        assert time.perf_counter() - started < 2.0
+        (helper,) = pool._helpers
+        assert helper.busy
+    assert gone(helper.ready.result(), within=3.0)  # the pool's exit killed its 5 s call
+
+
+def gone(pid: int, *, within: float) -> bool:
+    """Whether process ``pid`` ends within ``within`` seconds."""
+    deadline = time.perf_counter() + within
+    while time.perf_counter() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return True
+        time.sleep(0.05)
+    return False
+
+
 def fail_elsewhere(parent: int, item: int) -> tuple[int, int]:
     """Works only in process ``parent``, like a model patched at run time."""
     time.sleep(0.05)
