@@ -161,31 +161,26 @@ def measure_within_budget(
     run = partial(measure_anchor, X, split, metric=metric, random_state=random_state)
     done: dict[str, list[AnchorMeasurement]] = {m: [] for m in models}
     skipped: dict[str, tuple[int, ...]] = {m: () for m in models}
-    if deadline is None:
+    rounds = [plan.sizes] if deadline is None else [(size,) for size in plan.sizes]
+    active = list(models)
+    for i, sizes in enumerate(rounds):
+        if deadline is not None and i > 0:
+            planned = 0.0
+            for model in list(active):
+                cost = plan.repetitions * _predicted_seconds(done[model], sizes[0])
+                if time.perf_counter() + planned + cost > deadline:
+                    active.remove(model)
+                    skipped[model] = plan.sizes[i:]
+                else:
+                    planned += cost
+            if not active:
+                break
         tasks = [
             AnchorTask(m, size, r)
-            for size in plan.sizes
-            for m in models
+            for size in sizes
+            for m in active
             for r in range(plan.repetitions)
         ]
-        for measurement in map_fn(run, tasks):
-            done[measurement.model].append(measurement)
-        for measurements in done.values():
-            measurements.sort(key=lambda m: (m.size, m.rep))
-        return done, skipped
-    active = list(models)
-    for i, size in enumerate(plan.sizes):
-        planned = 0.0
-        for model in list(active):
-            cost = plan.repetitions * _predicted_seconds(done[model], size)
-            if deadline is not None and i > 0 and time.perf_counter() + planned + cost > deadline:
-                active.remove(model)
-                skipped[model] = plan.sizes[i:]
-            else:
-                planned += cost
-        if not active:
-            break
-        tasks = [AnchorTask(m, size, r) for m in active for r in range(plan.repetitions)]
         for measurement in map_fn(run, tasks):
             done[measurement.model].append(measurement)
     return done, skipped

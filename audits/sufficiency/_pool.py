@@ -19,6 +19,7 @@ start or dies, its tasks run here.
 from __future__ import annotations
 
 import contextlib
+import importlib
 import os
 import pickle
 import signal
@@ -69,13 +70,12 @@ def check_jobs(n_jobs: object) -> int:
 
 
 def _warm_up() -> int:
-    """In a new helper: import the model code and keep native libraries on one thread."""
-    import sklearn.ensemble  # noqa: F401  (loads the OpenMP runtime before the limit)
-    import sklearn.neural_network  # noqa: F401
+    """In a new helper: import the model code (there already when forked from the
+    server) and keep native libraries on one thread."""
     from threadpoolctl import threadpool_limits
 
-    import audits.models  # noqa: F401
-
+    for name in _PRELOAD:  # scikit-learn's OpenMP runtime is loaded before the limit
+        importlib.import_module(name)
     threadpool_limits(1)
     return os.getpid()
 
