@@ -31,9 +31,9 @@ of each pool, 60 to 20,000 rows given), refitted the scale regression on them (t
 extrapolation ratio's coefficient kept from LCDB) and fitted a factor per end of LCDB's
 quantile curves (:mod:`audits.sufficiency._model_calibration_data`). Cross-fitted by
 dataset, their 90 % intervals contain the truth 88.2 % (classical) and 89.4 % (deep)
-of the time, against 89.5 % and 84.3 % for LCDB's intervals on the same forecasts. The factors were
-fitted for the 90 % level; other levels scale LCDB's quantile curves by the same
-factors. Other models (an import path) keep LCDB's intervals.
+of the time, against 89.5 % and 84.3 % for LCDB's intervals on the same forecasts.
+The factors were fitted for the 90 % level; other levels scale LCDB's quantile curves
+by the same factors. Other models (an import path) keep LCDB's intervals.
 """
 
 from __future__ import annotations
