@@ -51,7 +51,6 @@ import contextlib
 import gzip
 import io
 import json
-import os
 import pprint
 import warnings
 from concurrent.futures import ProcessPoolExecutor
@@ -61,6 +60,7 @@ import numpy as np
 import pandas as pd
 from forecast import DEFAULT_DIR, load, markdown, split_target, truth
 from sklearn.model_selection import train_test_split
+from threadpoolctl import threadpool_limits
 
 from audits.errors import AuditError
 from audits.sufficiency import assess, extrapolate
@@ -156,9 +156,9 @@ def load_source(source: dict, *, max_rows: int, seed: int) -> tuple[pd.DataFrame
     return X, y
 
 
+@threadpool_limits.wrap(limits=1)  # one thread per process: --jobs spreads the datasets
 def measure(source: dict, *, max_rows: int, seed: int) -> list[dict]:
     """The pairs of one dataset (one per model kind and fraction), or one skip record."""
-    os.environ.setdefault("OMP_NUM_THREADS", "1")
     warnings.filterwarnings("ignore")
     X, y = load_source(source, max_rows=max_rows, seed=seed)
     X_pool, X_test, y_pool, y_test = train_test_split(

@@ -14,6 +14,7 @@ from audits.models._features import (
     column_kinds,
 )
 from audits.models._oof import OutOfFold, out_of_fold, stratified_folds
+from audits.models._trees import TreeShape, tree_shape
 
 __all__ = [
     "MODEL_KINDS",
@@ -24,8 +25,10 @@ __all__ = [
     "FrameEncoder",
     "OutOfFold",
     "QuickScoreMLPClassifier",
+    "TreeShape",
     "column_kinds",
     "make_model",
     "out_of_fold",
     "stratified_folds",
+    "tree_shape",
 ]

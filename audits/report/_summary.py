@@ -252,15 +252,30 @@ def _model_lines(results: Mapping[str, Any]) -> list[str]:
 
 def _cost_ratio(results: Mapping[str, Any], crossover: Mapping[str, Any], cost: str) -> str:
     """``"9x"``: the challenger's cost over the incumbent's at the crossover size."""
+    if not is_number(crossover.get("n")):
+        return ""
     values = []
     for model in (crossover.get("challenger"), crossover.get("incumbent")):
         curve = dig(results, "sufficiency", "models", str(model), "cost_curves", cost)
-        coef, exponent = _number(curve, "coef"), _number(curve, "exponent")
-        if coef is None or exponent is None or not is_number(crossover.get("n")):
+        value = _cost_at(curve, float(crossover["n"]))
+        if value is None:
             return ""
-        fixed = _number(curve, "fixed") or 0.0  # absent from older results
-        values.append(fixed + coef * float(crossover["n"]) ** exponent)
+        values.append(value)
     return fmt_ratio(values[0] / values[1]) if values[1] > 0 else ""
+
+
+def _cost_at(curve: Any, n: float) -> float | None:
+    """A ``cost_curves`` entry at ``n`` rows, as ``CostCurve.predict`` has it; None if malformed."""
+    coef, exponent = _number(curve, "coef"), _number(curve, "exponent")
+    if coef is None or exponent is None:
+        return None
+    share, fills = 1.0, dig(curve, "fills")  # "fixed" and "fills": absent from older results
+    for fill in fills if isinstance(fills, list) else ():
+        fill_share = _cost_at(fill, n)
+        if fill_share is None:
+            return None
+        share *= min(1.0, fill_share)
+    return (_number(curve, "fixed") or 0.0) + coef * n**exponent * share
 
 
 def _crossover_line(results: Mapping[str, Any]) -> str | None:

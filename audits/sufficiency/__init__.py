@@ -19,7 +19,12 @@ from audits.sufficiency._anchors import (
     summarise_anchors,
 )
 from audits.sufficiency._assess import assess, measure_within_budget
-from audits.sufficiency._costs import fit_cost_curve, forecast_costs
+from audits.sufficiency._costs import (
+    ITERATION_GROWTH,
+    fill_cost_curve,
+    fit_cost_curve,
+    forecast_costs,
+)
 from audits.sufficiency._curves import FAMILIES, CurveFit, fit_curve
 from audits.sufficiency._extrapolate import DEFAULT_FAMILIES, extrapolate
 from audits.sufficiency._metrics import METRICS, Metric
@@ -45,6 +50,7 @@ from audits.sufficiency._verdicts import crossover, rows_for_target
 __all__ = [
     "DEFAULT_FAMILIES",
     "FAMILIES",
+    "ITERATION_GROWTH",
     "METRICS",
     "SCHEMA_VERSION",
     "Anchor",
@@ -69,6 +75,7 @@ __all__ = [
     "assess",
     "crossover",
     "extrapolate",
+    "fill_cost_curve",
     "fit_cost_curve",
     "fit_curve",
     "forecast_costs",

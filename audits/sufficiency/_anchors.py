@@ -140,6 +140,9 @@ class AnchorMeasurement:
         Time to unpickle it (the fastest of :data:`LOAD_REPEATS`, see :func:`footprint`).
     task_seconds : float
         Wall time of the whole measurement (fit, scoring, pickling).
+    tree_fill, leaf_fill : float, optional
+        For a boosted-tree model, its shares of the iteration and the leaf limits
+        (see :func:`~audits.models.tree_shape`); None for other models.
     """
 
     model: str
@@ -152,6 +155,8 @@ class AnchorMeasurement:
     model_bytes: int
     load_seconds: float
     task_seconds: float
+    tree_fill: float | None = None
+    leaf_fill: float | None = None
 
 
 @dataclass(frozen=True, eq=False)
@@ -330,7 +335,7 @@ def measure_anchor(
     """
     from sklearn.exceptions import ConvergenceWarning
 
-    from audits.models import make_model
+    from audits.models import make_model, tree_shape
 
     started = time.perf_counter()
     scorer = get_metric(metric).score
@@ -349,6 +354,7 @@ def measure_anchor(
     proba = aligned_proba(model, X.iloc[scored], split.n_classes)
     predict_seconds = time.perf_counter() - t0
     model_bytes, load_seconds = footprint(model)
+    shape = tree_shape(model)
     return AnchorMeasurement(
         model=task.model,
         size=task.size,
@@ -360,6 +366,8 @@ def measure_anchor(
         model_bytes=model_bytes,
         load_seconds=load_seconds,
         task_seconds=time.perf_counter() - started,
+        tree_fill=None if shape is None else shape.tree_fill,
+        leaf_fill=None if shape is None else shape.leaf_fill,
     )
 
 
@@ -403,6 +411,8 @@ def summarise_anchors(measurements: Iterable[AnchorMeasurement]) -> tuple[Anchor
         def mean(attr: str, group: list[AnchorMeasurement] = group) -> float:
             return float(np.mean([getattr(m, attr) for m in group]))
 
+        shaped = all(m.tree_fill is not None for m in group)
+
         anchors.append(
             Anchor(
                 n=size,
@@ -415,6 +425,8 @@ def summarise_anchors(measurements: Iterable[AnchorMeasurement]) -> tuple[Anchor
                 predict_seconds_per_row=mean("predict_seconds_per_row"),
                 model_bytes=round(mean("model_bytes")),
                 load_seconds=mean("load_seconds"),
+                tree_fill=mean("tree_fill") if shaped else None,
+                leaf_fill=mean("leaf_fill") if shaped else None,
             )
         )
     return tuple(anchors)

@@ -1,4 +1,11 @@
-"""What a model costs as the data grow: power laws fitted in log-log space."""
+"""What a model costs as the data grow: power laws fitted in log-log space.
+
+A boosted-tree model's size is the exception: it grows with its leaves, which stop
+growing once the trees reach their leaf limit, and with its iterations, which stop at
+``max_iter``. Its anchors record how full both limits are
+(:func:`~audits.models.tree_shape`), and its size follows those shares, each capped
+at 1 (:func:`fill_cost_curve`).
+"""
 
 from __future__ import annotations
 
@@ -9,10 +16,40 @@ import numpy as np
 from audits.errors import ConfigError
 from audits.sufficiency._result import Anchor, CostCurve, CostForecast
 
-__all__ = ["COSTS", "FIT_GROWTH", "fit_cost_curve", "forecast_costs"]
+__all__ = [
+    "COSTS",
+    "FIT_GROWTH",
+    "ITERATION_GROWTH",
+    "SIZE_COSTS",
+    "fill_cost_curve",
+    "fit_cost_curve",
+    "forecast_costs",
+]
 
 COSTS = ("fit_seconds", "predict_seconds_per_row", "model_bytes", "load_seconds")
 """The anchor attributes whose growth is forecast."""
+
+SIZE_COSTS = ("model_bytes",)
+"""The costs that follow a tree model's shares of its limits (:func:`fill_cost_curve`).
+
+Forecast over measured size of the full fit (``benchmarks/forecast.py``, median and
+10th-90th percentile): 1.18 (0.67-2.69) on 27 forecasts from smaller datasets
+(``--min-rows 3000 --max-rows 15000 --seeds 0,1,2``) and 0.70 (0.29-0.85) on the 18 of
+the benchmark's own, against 3.07 (0.68-9.59) and 1.31 (1.00-5.55) with a power law.
+Load seconds keep their power law: following the shares, their forecasts were no
+closer (1.36 and 0.64, against 1.23 and 0.69).
+"""
+
+ITERATION_GROWTH = 0.13
+"""Exponent of the growth of a HistGradientBoosting model's early-stopped iterations.
+
+``benchmarks/tree_iterations.py``: over 144 R datasets (the calibration datasets of
+``benchmarks/model_intervals.py`` outside ``../shared/datasets``, pools of 2,400 to
+80,000 rows) and both shares given (a quarter, an eighth), ``log(T_pool / T_last) /
+log(n_pool / n_last)`` between the largest anchor and the whole pool had a median of
+0.131 (mean 0.196, 10th-90th percentile -0.08 to 0.58), much the same for small and
+large pools (0.141 below 5,000 rows, 0.112 from 20,000).
+"""
 
 FIT_GROWTH = {"deep": "linear"}
 """How the fit seconds of a built-in model grow, where not as a power law.
@@ -63,7 +100,7 @@ def fit_cost_curve(
     v = np.maximum(np.asarray(values, dtype=float), 1e-12)
     if len(n) == 0:
         return CostCurve(coef=0.0, exponent=0.0)
-    keep = slice(len(n) // 2 if len(n) >= 4 else max(len(n) - 2, 0), None)
+    keep = _larger_half(len(n))
     if growth == "linear":
         return _line(n[keep], v[keep])
     if growth != "power":
@@ -75,6 +112,57 @@ def fit_cost_curve(
         exponent = float(np.clip(np.polyfit(log_n, log_v, 1)[0], min_exponent, max_exponent))
     coef = float(np.exp(np.mean(log_v - exponent * log_n)))
     return CostCurve(coef=coef, exponent=exponent)
+
+
+def fill_cost_curve(
+    sizes: Sequence[float] | np.ndarray,
+    values: Sequence[float] | np.ndarray,
+    *,
+    tree_fill: Sequence[float] | np.ndarray,
+    leaf_fill: Sequence[float] | np.ndarray,
+) -> CostCurve:
+    """Fit ``value = fixed + coef * min(1, T(n)) * min(1, L(n))`` to a tree model's anchors.
+
+    The cost grows with the model's leaves: ``fixed`` and ``coef`` (the cost at both
+    limits) come from a least-squares line through the larger anchors against the
+    measured ``tree_fill * leaf_fill``. ``L`` is a power law of the leaf share
+    (exponent in [0, 1], fitted like :func:`fit_cost_curve`), capped at 1 where the
+    trees reach their leaf limit: below about 1,500 rows a HistGradientBoosting tree
+    has fewer than its 31 leaves, so a power law through such anchors overshoots once
+    they are full. ``T``, the share of ``max_iter`` that early stopping runs, grows as
+    ``n ** ITERATION_GROWTH`` through the larger anchors: a power law fitted to their
+    iteration counts did not foretell the counts of larger fits (see
+    :data:`ITERATION_GROWTH`).
+
+    Parameters
+    ----------
+    sizes, values : array-like of shape (m,)
+        As for :func:`fit_cost_curve`.
+    tree_fill, leaf_fill : array-like of shape (m,)
+        Shares of the iteration and leaf limits at those sizes, in (0, 1].
+
+    Returns
+    -------
+    CostCurve
+        With ``exponent`` 0 and ``(T, L)`` as its fills.
+    """
+    n = np.asarray(sizes, dtype=float)
+    v = np.asarray(values, dtype=float)
+    trees, leaves = (np.asarray(f, dtype=float) for f in (tree_fill, leaf_fill))
+    if len(n) == 0:
+        return CostCurve(coef=0.0, exponent=0.0)
+    keep = _larger_half(len(n))
+    line = _line((trees * leaves)[keep], v[keep])
+    fills = (
+        fit_cost_curve(n, trees, min_exponent=ITERATION_GROWTH, max_exponent=ITERATION_GROWTH),
+        fit_cost_curve(n, leaves, max_exponent=1.0),
+    )
+    return CostCurve(coef=line.coef, exponent=0.0, fixed=line.fixed, fills=fills)
+
+
+def _larger_half(m: int) -> slice:
+    """The larger half of ``m`` increasing anchors, at least two where there are."""
+    return slice(m // 2 if m >= 4 else max(m - 2, 0), None)
 
 
 def _line(n: np.ndarray, v: np.ndarray) -> CostCurve:
@@ -103,7 +191,8 @@ def forecast_costs(
         Sizes to forecast at.
     fit_growth : {"power", "linear"}, default="power"
         Form of the fit-seconds curve (see :data:`FIT_GROWTH`); the other costs
-        follow power laws.
+        follow power laws, except the :data:`SIZE_COSTS` of anchors that record their
+        tree shares (:func:`fill_cost_curve`).
 
     Returns
     -------
@@ -113,14 +202,16 @@ def forecast_costs(
         One per size.
     """
     n = [a.n for a in anchors]
-    curves = {
-        c: fit_cost_curve(
-            n,
-            [getattr(a, c) for a in anchors],
-            growth=fit_growth if c == "fit_seconds" else "power",
-        )
-        for c in COSTS
-    }
+    trees, leaves = [a.tree_fill for a in anchors], [a.leaf_fill for a in anchors]
+    shaped = None not in trees and None not in leaves
+
+    def curve(cost: str) -> CostCurve:
+        values = [getattr(a, cost) for a in anchors]
+        if shaped and cost in SIZE_COSTS:
+            return fill_cost_curve(n, values, tree_fill=trees, leaf_fill=leaves)
+        return fit_cost_curve(n, values, growth=fit_growth if cost == "fit_seconds" else "power")
+
+    curves = {c: curve(c) for c in COSTS}
     forecasts = tuple(
         CostForecast(n=int(s), **{c: curves[c].predict(s) for c in COSTS}) for s in sizes
     )

@@ -55,6 +55,9 @@ class Anchor:
         Mean size of the pickled model.
     load_seconds : float
         Mean unpickling time.
+    tree_fill, leaf_fill : float, optional
+        For a boosted-tree model, its mean shares of the iteration and the leaf
+        limits (see :func:`~audits.models.tree_shape`); None for other models.
     """
 
     n: int
@@ -67,6 +70,8 @@ class Anchor:
     predict_seconds_per_row: float
     model_bytes: int
     load_seconds: float
+    tree_fill: float | None = None
+    leaf_fill: float | None = None
 
 
 @dataclass(frozen=True)
@@ -309,15 +314,27 @@ class Extrapolation:
 
 @dataclass(frozen=True)
 class CostCurve:
-    """``value = fixed + coef * n ** exponent``."""
+    """``value = fixed + coef * n ** exponent * prod(min(1, f(n)) for f in fills)``.
+
+    Attributes
+    ----------
+    coef, exponent, fixed : float
+        The power law (or line, with ``exponent`` 1).
+    fills : tuple of CostCurve
+        Power laws of the shares of a model's limits that the cost grows with, each
+        capped at 1 (see :func:`~audits.sufficiency.forecast_costs`); empty for a plain
+        power law.
+    """
 
     coef: float
     exponent: float
     fixed: float = 0.0
+    fills: tuple[CostCurve, ...] = ()
 
     def predict(self, n: float) -> float:
         """Cost at ``n`` rows."""
-        return float(self.fixed + self.coef * float(n) ** self.exponent)
+        share = float(np.prod([min(1.0, fill.predict(n)) for fill in self.fills]))
+        return float(self.fixed + self.coef * float(n) ** self.exponent * share)
 
 
 @dataclass(frozen=True)

@@ -191,3 +191,25 @@ def test_quick_score_net_trains_exactly_like_scikit_learns():
     assert quick.n_iter_ == plain.n_iter_ < 200  # stopped early, at the same epoch
     assert quick.validation_scores_ == plain.validation_scores_
     np.testing.assert_array_equal(quick.coefs_[0], plain.coefs_[0])
+
+
+def test_tree_shape_reads_how_full_the_trees_are():
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    from audits.models import tree_shape
+
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame(rng.normal(size=(4000, 4)), columns=list("abcd"))
+    y = pd.Series(np.where(X.a + X.b**2 + 0.5 * rng.normal(size=4000) > 1, "p", "n"))
+    small = tree_shape(make_model("classical", X).fit(X[:100], y[:100]))
+    full = tree_shape(make_model("classical", X).fit(X, y))
+    assert small is not None and full is not None
+    assert small.leaf_fill <= 90 / 20 / 31  # 90 training rows, 20 per leaf, 31 leaves at most
+    assert full.leaf_fill > 0.95
+    plain = HistGradientBoostingClassifier(max_iter=40, early_stopping=False).fit(X, y)
+    assert tree_shape(plain) == (
+        1.0,
+        pytest.approx(np.mean([t.get_n_leaf_nodes() for (t,) in plain._predictors]) / 31),
+    )
+    assert tree_shape(make_model("logistic", X).fit(X, y)) is None
+    assert tree_shape(make_model("deep", X).fit(X[:300], y[:300])) is None

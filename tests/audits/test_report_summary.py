@@ -35,6 +35,8 @@ def _anchor(n: int, score: float, fit: float, load: float) -> dict:
         "predict_seconds_per_row": 1e-5,
         "model_bytes": 1000 * n,
         "load_seconds": load,
+        "tree_fill": None,
+        "leaf_fill": None,
     }
 
 
@@ -190,6 +192,12 @@ def test_cost_ratios_count_a_curves_fixed_cost(results, sufficiency):
     assert any("would take 9x longer to train" in line for line in verdict(results).lines)
     curves["fit_seconds"] = {"coef": 0.004, "exponent": 1.0}  # no fixed cost: 560 s
     assert any("would take 4x longer to train" in line for line in verdict(results).lines)
+    # a share capped at 1 (a tree model's leaves): 0.01 * 140k**0.5 = 3.7, so 1 * 560 s
+    fill = {"coef": 0.01, "exponent": 0.5}
+    curves["fit_seconds"] = {"coef": 560.0, "exponent": 0.0, "fills": [fill]}
+    assert any("would take 4x longer to train" in line for line in verdict(results).lines)
+    fill["coef"] = 0.0006  # 0.22 of the limit: 125 s, about the classical 140 s
+    assert any("would take 0.9x longer to train" in line for line in verdict(results).lines)
 
 
 def test_sufficiency_section_plots_curves_band_target_crossover_and_costs(results, sufficiency):
