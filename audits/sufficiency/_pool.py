@@ -13,7 +13,7 @@ work only once it is ready: until then, and whenever it is busy, this process fi
 next task itself, so a pool is never slower than fitting one at a time by more than
 starting the helper on another core. The function to map (``measure_anchor`` with
 the frame bound in) is pickled once per helper, not once per task. If a helper cannot
-start or dies, its tasks run here.
+start or dies, its tasks run here; if this process dies, its helpers end too.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ import contextlib
 import importlib
 import os
 import pickle
+import select
 import signal
 import threading
 import time
@@ -38,6 +39,9 @@ __all__ = ["FitPool", "available_cores", "check_jobs"]
 
 _POLL_SECONDS = 0.01
 """How often an idle helper thread checks whether its process is ready."""
+
+_PARENT_POLL_SECONDS = 0.5
+"""How often a helper checks that its parent is alive, where the OS has no pidfd."""
 
 _PRELOAD = ("sklearn.ensemble", "sklearn.neural_network", "audits.models", "audits.sufficiency")
 """Modules the helpers' server imports once, so that helpers start in milliseconds."""
@@ -69,15 +73,42 @@ def check_jobs(n_jobs: object) -> int:
     return n_jobs
 
 
-def _warm_up() -> int:
+def _warm_up(parent: int) -> int:
     """In a new helper: import the model code (there already when forked from the
-    server) and keep native libraries on one thread."""
+    server), keep native libraries on one thread, and end with process ``parent``."""
     from threadpoolctl import threadpool_limits
 
     for name in _PRELOAD:  # scikit-learn's OpenMP runtime is loaded before the limit
         importlib.import_module(name)
     threadpool_limits(1)
+    threading.Thread(target=_exit_after, args=(parent,), daemon=True).start()
     return os.getpid()
+
+
+def _exit_after(parent: int) -> None:
+    """In a helper: end this process once ``parent`` has ended.
+
+    A pool's process that is killed (``kill -9``, a cancelled run, the OOM killer)
+    cannot close its helpers, and they would wait for work forever, each holding a copy
+    of the frame: a helper holds both ends of its own queue, so it never sees the
+    parent's end close.
+    """
+    try:
+        handle = os.pidfd_open(parent)
+    except (AttributeError, OSError):  # no pidfd here, or the parent has already ended
+        while _alive(parent):
+            time.sleep(_PARENT_POLL_SECONDS)
+    else:
+        select.select([handle], [], [])  # readable once the parent has ended
+    os._exit(1)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
 
 
 def _call(token: int, blob: bytes | None, item: Any) -> Any:
@@ -115,7 +146,7 @@ class _Helper:
         """Start the process (the first one in a process also starts the server)."""
         try:
             executor = ProcessPoolExecutor(max_workers=1, mp_context=_context())
-            pid = executor.submit(_warm_up).result()
+            pid = executor.submit(_warm_up, os.getpid()).result()
         except BaseException as exc:  # noqa: BLE001 - any failure means: fit here
             self.ready.set_exception(exc)
             return

@@ -79,15 +79,45 @@ def test_an_error_here_does_not_wait_for_the_helper_s_running_call():
 
 
 def gone(pid: int, *, within: float) -> bool:
-    """Whether process ``pid`` ends within ``within`` seconds."""
+    """Whether process ``pid`` ends (or is a zombie: ended, not yet reaped) within ``within`` s."""
     deadline = time.perf_counter() + within
     while time.perf_counter() < deadline:
         try:
             os.kill(pid, 0)
-        except ProcessLookupError:
+            with open(f"/proc/{pid}/stat") as stat:
+                if stat.read().rpartition(")")[2].split()[0] == "Z":
+                    return True
+        except (ProcessLookupError, FileNotFoundError):
             return True
         time.sleep(0.05)
     return False
+
+
+_ORPHAN = """
+import sys, time
+from audits.sufficiency import FitPool
+with FitPool(2) as pool:
+    (helper,) = pool._helpers
+    print(helper.ready.result(timeout=120), flush=True)
+    time.sleep(60)
+"""
+
+
+def test_helpers_end_when_their_process_is_killed():
+    """Killed, the pool's process cannot close its helpers: they notice on their own."""
+    import signal
+    import subprocess
+    import sys
+
+    parent = subprocess.Popen([sys.executable, "-c", _ORPHAN], stdout=subprocess.PIPE, text=True)
+    try:
+        helper = int(parent.stdout.readline())
+        assert not gone(helper, within=0.5)
+        parent.send_signal(signal.SIGKILL)
+        parent.wait(timeout=10)
+        assert gone(helper, within=3.0)
+    finally:
+        parent.kill()
 
 
 def fail_elsewhere(parent: int, item: int) -> tuple[int, int]:
