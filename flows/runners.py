@@ -25,7 +25,6 @@ temporary server of its own.
 
 from __future__ import annotations
 
-import os
 from typing import TYPE_CHECKING, Any
 
 from audits.errors import ConfigError
@@ -54,7 +53,8 @@ def make_task_runner(
     ----------
     kind : {"sequential", "threads", "dask"}, default="sequential"
     max_workers : int, optional
-        Threads of the ``threads`` runner (one per CPU core when None).
+        Threads of the ``threads`` runner (one per core this process may run on when
+        None, as :func:`audits.sufficiency.available_cores` counts them).
     dask_address : str, optional
         Scheduler of an existing Dask cluster (``tcp://host:8786``); ``dask`` only.
         When None, ``dask`` starts a temporary ``LocalCluster`` for the flow run.
@@ -93,9 +93,11 @@ def make_task_runner(
     if kind in ("threads", "sequential"):
         from prefect.task_runners import ThreadPoolTaskRunner
 
+        from audits.sufficiency import available_cores
+
         if kind == "sequential":
             return ThreadPoolTaskRunner(max_workers=1)
-        return ThreadPoolTaskRunner(max_workers=max_workers or os.cpu_count() or 1)
+        return ThreadPoolTaskRunner(max_workers=max_workers or available_cores())
     try:
         from prefect_dask import DaskTaskRunner
     except ImportError:

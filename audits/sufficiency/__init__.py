@@ -28,7 +28,7 @@ from audits.sufficiency._costs import (
 from audits.sufficiency._curves import FAMILIES, CurveFit, fit_curve
 from audits.sufficiency._extrapolate import DEFAULT_FAMILIES, extrapolate
 from audits.sufficiency._metrics import METRICS, Metric
-from audits.sufficiency._pool import FitPool
+from audits.sufficiency._pool import FitPool, available_cores
 from audits.sufficiency._result import (
     SCHEMA_VERSION,
     Anchor,
@@ -73,6 +73,7 @@ __all__ = [
     "Split",
     "SufficiencyResult",
     "assess",
+    "available_cores",
     "crossover",
     "extrapolate",
     "fill_cost_curve",

@@ -321,12 +321,15 @@ def test_excluded_inputs_do_not_change_the_key(tmp_path):
 # --- runners -----------------------------------------------------------------------------
 
 
-def test_runner_factory():
+def test_runner_factory(monkeypatch):
     from prefect.task_runners import ThreadPoolTaskRunner
 
     assert isinstance(make_task_runner(), ThreadPoolTaskRunner)
     assert make_task_runner()._max_workers == 1
-    assert make_task_runner("threads")._max_workers == (os.cpu_count() or 1)
+    assert make_task_runner("threads")._max_workers == len(os.sched_getaffinity(0))
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {1, 4, 7})  # `taskset -c 1,4,7`
+    assert make_task_runner("threads")._max_workers == 3
+    monkeypatch.undo()
     assert make_task_runner("threads", max_workers=3)._max_workers == 3
     for kwargs, message in [
         ({"kind": "spark"}, "`task_runner` must be one of sequential, threads, dask"),
