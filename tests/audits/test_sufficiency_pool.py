@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import os
+import signal
+import subprocess
+import sys
 import time
 from functools import partial
 
@@ -94,7 +97,7 @@ def gone(pid: int, *, within: float) -> bool:
 
 
 _ORPHAN = """
-import sys, time
+import time
 from audits.sufficiency import FitPool
 with FitPool(2) as pool:
     (helper,) = pool._helpers
@@ -105,10 +108,6 @@ with FitPool(2) as pool:
 
 def test_helpers_end_when_their_process_is_killed():
     """Killed, the pool's process cannot close its helpers: they notice on their own."""
-    import signal
-    import subprocess
-    import sys
-
     parent = subprocess.Popen([sys.executable, "-c", _ORPHAN], stdout=subprocess.PIPE, text=True)
     try:
         helper = int(parent.stdout.readline())
