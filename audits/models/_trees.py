@@ -49,8 +49,6 @@ def tree_shape(model: object) -> TreeShape | None:
         return None
     # The fitted trees have no public accessor; ``_predictors`` is one list per iteration.
     leaves = [tree.get_n_leaf_nodes() for per_class in model._predictors for tree in per_class]
-    if not leaves:
-        return None
     return TreeShape(
         tree_fill=model.n_iter_ / model.max_iter,
         leaf_fill=float(np.mean(leaves)) / model.max_leaf_nodes,
