@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -244,7 +245,10 @@ def read_dataset(
 
     Raises
     ------
-    InputError, TargetError, DataError
+    InputError
+        Bad path or options, unreadable data, or a column to read that holds nested
+        values (lists, structs, maps).
+    TargetError, DataError
     """
     dataset, filesystem, root = _open(str(uri))
     info = _describe(str(uri), dataset, filesystem, root)
@@ -261,6 +265,14 @@ def read_dataset(
             f"`columns` not found in the dataset: {_shortlist(unknown)}", reason="column_missing"
         )
     read = [c for c in wanted if c != target] + [target]
+    nested = [n for n in read if _is_nested(dataset, n)]
+    if nested:
+        shown = _shortlist(nested, show=lambda n: f"{n!r} ({dataset.schema.field(n).type})")
+        raise InputError(
+            "columns with nested values (lists, structs or maps) cannot be audited; "
+            f"drop or flatten them: {shown}",
+            reason="nested_columns",
+        )
     if sample is not None and sample < 1:
         raise InputError(
             f"`sample` must be a positive row count; got {sample}", reason="bad_sample"
@@ -284,6 +296,14 @@ def read_dataset(
     )
 
 
+def _is_nested(dataset: pads.Dataset, name: str) -> bool:
+    """Whether column ``name`` holds lists, structs, maps or unions (also dictionary-encoded)."""
+    kind = dataset.schema.field(name).type
+    if pa.types.is_dictionary(kind):
+        kind = kind.value_type
+    return pa.types.is_nested(kind)
+
+
 def _decimals_as_floats(table: pa.Table) -> pa.Table:
     """Cast decimal columns to float64 (pandas would load them as Python objects)."""
     for index, field in enumerate(table.schema):
@@ -292,8 +312,10 @@ def _decimals_as_floats(table: pa.Table) -> pa.Table:
     return table
 
 
-def _shortlist(names: tuple[str, ...] | list[str], limit: int = 12) -> str:
-    shown = ", ".join(repr(n) for n in names[:limit])
+def _shortlist(
+    names: tuple[str, ...] | list[str], limit: int = 12, *, show: Callable[[str], str] = repr
+) -> str:
+    shown = ", ".join(show(n) for n in names[:limit])
     return shown + (f", ... ({len(names)} in all)" if len(names) > limit else "")
 
 

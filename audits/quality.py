@@ -10,6 +10,9 @@ Every feature column gets a :class:`ColumnQuality` row with the issues found in 
 ``mixed_types``
     An ``object`` column holding values of more than one kind (text, number, bool,
     datetime, bytes, ...), e.g. numbers and strings.
+``infinite``
+    A numeric column holding ``inf`` or ``-inf`` (a division by zero or an overflow
+    upstream); the models take such values as missing.
 ``high_cardinality``
     A categorical (non-numeric, non-datetime, non-bool) column with more than
     ``max_levels`` distinct values, or whose distinct values are more than
@@ -45,7 +48,7 @@ from audits.models import column_kinds
 __all__ = ["ISSUES", "ColumnQuality", "QualityAudit", "audit_quality"]
 
 #: Issue codes, most severe first.
-ISSUES = ("all_null", "constant", "mixed_types", "high_cardinality", "near_constant")
+ISSUES = ("all_null", "constant", "mixed_types", "infinite", "high_cardinality", "near_constant")
 #: The distinct-share rule of ``high_cardinality`` needs at least this many values.
 _MIN_VALUES_FOR_SHARE = 20
 #: Rows flagged as the most anomalous, at most.
@@ -101,7 +104,7 @@ class QualityAudit:
     missing_cell_share : float or None
         Missing feature cells over all feature cells.
     n_all_null_columns, n_constant_columns, n_near_constant_columns : int
-    n_high_cardinality_columns, n_mixed_type_columns : int
+    n_high_cardinality_columns, n_mixed_type_columns, n_infinite_columns : int
     n_duplicate_rows : int
         Rows identical to an earlier row (target included when a Dataset was given).
     n_duplicate_feature_rows : int
@@ -134,6 +137,7 @@ class QualityAudit:
     n_outlier_rows_checked: int
     outlier_columns: tuple[str, ...]
     most_anomalous_rows: tuple[int, ...]
+    n_infinite_columns: int = 0  # last, with a default: results written before it still load
 
     def facts(self) -> dict[str, float | None]:
         """The numbers the suites check, by fact name."""
@@ -145,6 +149,7 @@ class QualityAudit:
             "n_near_constant_columns": float(self.n_near_constant_columns),
             "n_high_cardinality_columns": float(self.n_high_cardinality_columns),
             "n_mixed_type_columns": float(self.n_mixed_type_columns),
+            "n_infinite_columns": float(self.n_infinite_columns),
             "outlier_share": self.outlier_share,
         }
 
@@ -198,6 +203,8 @@ def _column(
         issues.append("constant")
     if len(value_kinds) > 1:
         issues.append("mixed_types")
+    if kind == "numeric" and pd.api.types.is_float_dtype(col) and np.isinf(col).any():
+        issues.append("infinite")
     present = n_rows - missing
     if (
         kind == "categorical"
@@ -362,4 +369,5 @@ def audit_quality(
         n_outlier_rows_checked=checked,
         outlier_columns=used,
         most_anomalous_rows=worst,
+        n_infinite_columns=n_issue["infinite"],
     )

@@ -45,6 +45,7 @@ DECLARED: tuple[tuple[str, str, str], ...] = (
     ("ExpectNearConstantColumnCountToBeAtMost", "n_near_constant_columns", "max"),
     ("ExpectHighCardinalityColumnCountToBeAtMost", "n_high_cardinality_columns", "max"),
     ("ExpectMixedTypeColumnCountToBeAtMost", "n_mixed_type_columns", "max"),
+    ("ExpectInfiniteValueColumnCountToBeAtMost", "n_infinite_columns", "max"),
     ("ExpectOutlierShareToBeAtMost", "outlier_share", "max"),
     # drift (audits.drift.DriftAudit.facts)
     ("ExpectAdversarialAucToBeAtMost", "adversarial_auc", "max"),

@@ -72,7 +72,13 @@ def _factorize_as_text(column: pd.Series) -> tuple[np.ndarray, pd.Index]:
 
 def _as_float(column: pd.Series) -> np.ndarray:
     """``column`` (n_rows,) as float64, with what does not parse as a number missing."""
-    return pd.to_numeric(column, errors="coerce").astype("float64").to_numpy(na_value=np.nan)
+    return _finite(pd.to_numeric(column, errors="coerce").to_numpy("float64", na_value=np.nan))
+
+
+def _finite(values: np.ndarray) -> np.ndarray:
+    """Float ``values`` (any shape) with ``inf`` and ``-inf`` set missing, in place."""
+    values[np.isinf(values)] = np.nan
+    return values
 
 
 def _frequent(counts: np.ndarray, min_frequency: int) -> np.ndarray:
@@ -96,10 +102,10 @@ class FrameEncoder(TransformerMixin, BaseEstimator):
 
     Notes
     -----
-    The output has the numeric columns as float64, one ``<name>__days``,
-    ``<name>__month`` and ``<name>__weekday`` column per datetime, and the
-    categoricals as pandas ``category`` dtype with fixed categories (unseen levels
-    map to ``"__other__"`` when that level exists, else to missing).
+    The output has the numeric columns as float64 (``inf`` and ``-inf`` as missing),
+    one ``<name>__days``, ``<name>__month`` and ``<name>__weekday`` column per
+    datetime, and the categoricals as pandas ``category`` dtype with fixed categories
+    (unseen levels map to ``"__other__"`` when that level exists, else to missing).
     """
 
     def __init__(self, *, max_levels: int = 255, min_frequency: int = 1) -> None:
@@ -133,7 +139,7 @@ class FrameEncoder(TransformerMixin, BaseEstimator):
         out: dict[str, pd.Series | np.ndarray] = {}
         dtypes = X.dtypes
         numeric = [n for n in self.kinds_.numeric if pd.api.types.is_numeric_dtype(dtypes[n])]
-        values = X[numeric].to_numpy(dtype="float64", na_value=np.nan)  # one call for all
+        values = _finite(X[numeric].to_numpy(dtype="float64", na_value=np.nan, copy=True))
         by_name = dict(zip(numeric, values.T, strict=True))
         for name in self.kinds_.numeric:  # a column that is no longer numeric is parsed
             out[name] = by_name[name] if name in by_name else _as_float(X[name])

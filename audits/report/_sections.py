@@ -112,17 +112,18 @@ _COLUMN_ISSUES = (
     ("n_near_constant_columns", "near-constant"),
     ("n_high_cardinality_columns", "high-cardinality"),
     ("n_mixed_type_columns", "mixed-type"),
+    ("n_infinite_columns", "infinite-value"),
 )
 
 
 def quality_section(data: Mapping[str, Any]) -> Section:
     """Column issues, missingness, duplicates and outliers."""
     n_rows, columns = data["n_rows"], data["columns"]
-    found = [f"{fmt_number(data[k])} {label}" for k, label in _COLUMN_ISSUES if data[k]]
+    found = [f"{fmt_number(data[k])} {label}" for k, label in _COLUMN_ISSUES if data.get(k)]
     lines = [
         f"Columns with issues: {', '.join(found)}."
         if found
-        else "No all-null, constant, high-cardinality or mixed-type columns."
+        else "No all-null, constant, high-cardinality, mixed-type or infinite-value columns."
     ]
     if is_number(data.get("outlier_share")):
         lines.append(
@@ -135,7 +136,10 @@ def quality_section(data: Mapping[str, Any]) -> Section:
         ("Most missing column", fmt_pct(data.get("max_missing_share"))),
         ("Duplicate rows", count_and_share(data["n_duplicate_rows"], n_rows)),
         ("Duplicate feature rows", count_and_share(data["n_duplicate_feature_rows"], n_rows)),
-        *((f"{label.capitalize()} columns", fmt_number(data[k])) for k, label in _COLUMN_ISSUES),
+        *(
+            (f"{label.capitalize()} columns", fmt_number(data.get(k)))
+            for k, label in _COLUMN_ISSUES
+        ),
         ("Outlier rows", fmt_pct(data.get("outlier_share"))),
     ]
     missing = sorted(

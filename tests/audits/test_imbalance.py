@@ -7,14 +7,16 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+from sklearn.base import clone
+from sklearn.ensemble import HistGradientBoostingClassifier
 from threadpoolctl import threadpool_limits
 
 from audits._serde import from_jsonable, to_jsonable
 from audits.errors import DataError, InputError, TargetError
 from audits.gx import load_suites, validate
 from audits.imbalance import ARMS, ImbalanceAudit, audit_imbalance, resampling_what_if
-from audits.imbalance._whatif import _oversampling_targets, _summarise
-from audits.models import OutOfFold
+from audits.imbalance._whatif import _oversampling_targets, _summarise, _UnweightedBins
+from audits.models import FrameEncoder, OutOfFold
 
 
 @pytest.fixture(autouse=True)
@@ -237,7 +239,10 @@ def test_oversampling_targets_are_capped_with_many_classes():
 
 def test_recommendation_separates_gain_from_noise():
     names = ("none", "class_weight")
-    methods = {"none": "no resampling", "class_weight": 'class_weight="balanced"'}
+    methods = {
+        "none": "no resampling",
+        "class_weight": 'class_weight="balanced" on unweighted bins',
+    }
     clear = {"none": [0.60, 0.61, 0.62, 0.60, 0.61], "class_weight": [0.70, 0.71, 0.72, 0.71, 0.70]}
     _, best, gain, line = _summarise(names, methods, clear, 5)
     assert best == "class_weight"
@@ -250,3 +255,54 @@ def test_recommendation_separates_gain_from_noise():
     _, _, gain, line = _summarise(names, methods, tiny, 3)
     assert gain == pytest.approx(0.005)  # no noise at all, but too small to recommend
     assert line.startswith("no arm beats no resampling")
+
+
+def _many_valued(n: int = 600, seed: int = 0) -> tuple[pd.DataFrame, pd.Series]:
+    """A numeric column of ``n`` distinct values (some missing), one of 10, and a categorical."""
+    rng = np.random.default_rng(seed)
+    y = pd.Series(np.where(rng.random(n) < 0.2, "rare", "common"))
+    X = pd.DataFrame(
+        {
+            "many": rng.normal(size=n) + (y == "rare") * 1.0,
+            "few": rng.integers(0, 10, size=n).astype(float),
+            "colour": rng.choice(["red", "green", "blue"], size=n),
+        }
+    )
+    X.loc[rng.choice(n, 30, replace=False), "many"] = np.nan
+    return X, y
+
+
+def test_unweighted_bins_give_the_trees_their_own_bins():
+    X, y = _many_valued()
+    encoded = FrameEncoder().fit_transform(X)
+    binned = _UnweightedBins().fit_transform(encoded)
+    many = binned["many"].to_numpy()
+    assert np.array_equal(np.isnan(many), X["many"].isna().to_numpy())
+    assert len(np.unique(many[~np.isnan(many)])) == 255
+    pd.testing.assert_series_equal(binned["few"], encoded["few"])
+    pd.testing.assert_series_equal(binned["colour"], encoded["colour"])
+    # Without weights the trees split the binned frame exactly as the raw one.
+    trees = HistGradientBoostingClassifier(early_stopping=False, max_iter=30, random_state=0)
+    raw = clone(trees).fit(encoded, y).predict_proba(encoded)
+    assert np.array_equal(clone(trees).fit(binned, y).predict_proba(binned), raw)
+
+
+def test_class_weight_arm_places_no_weighted_bin_edges(monkeypatch):
+    from sklearn.ensemble._hist_gradient_boosting import binning
+
+    calls = []
+
+    def counted(*args, **kwargs):
+        calls.append(1)
+        return weighted_percentile(*args, **kwargs)
+
+    weighted_percentile = binning._weighted_percentile
+    monkeypatch.setattr(binning, "_weighted_percentile", counted)
+    X, y = _many_valued()
+    what_if = resampling_what_if(X, y, n_folds=2, arms=("class_weight",))
+    assert what_if.arms[1].skipped == "" and len(what_if.arms[1].scores) == 2
+    assert calls == []
+    # The same weighted trees on the raw column place every edge by a weighted percentile.
+    encoded = FrameEncoder().fit_transform(X)
+    HistGradientBoostingClassifier(class_weight="balanced", max_iter=5).fit(encoded, y)
+    assert len(calls) == 254

@@ -169,6 +169,28 @@ def test_unknown_selected_column(tmp_path, frame):
         read_dataset(str(path), target="label", columns=["nope"])
 
 
+def test_nested_columns_are_named_with_their_types(tmp_path, frame):
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    n = len(frame)
+    table = table.append_column("tags", pa.array([[1, 2]] * n, pa.list_(pa.int64())))
+    table = table.append_column("point", pa.array([{"a": 1.0}] * n))
+    table = table.append_column(
+        "attrs", pa.array([[("k", 1)]] * n, pa.map_(pa.string(), pa.int8()))
+    )
+    path = tmp_path / "d.parquet"
+    pq.write_table(table, path)
+    with pytest.raises(InputError) as caught:
+        read_dataset(str(path), target="label")
+    assert caught.value.reason == "nested_columns"
+    message = str(caught.value)
+    assert "\n" not in message
+    for shown in ("'tags' (list<", "'point' (struct<a: double>)", "'attrs' (map<string, int8"):
+        assert shown in message
+    assert "'x'" not in message and "'city'" not in message
+    flat = read_dataset(str(path), target="label", columns=["x", "city"])
+    assert list(flat.frame.columns) == ["x", "city", "label"]
+
+
 def test_decimal_columns_load_as_floats(tmp_path, frame):
     from decimal import Decimal
 

@@ -110,6 +110,21 @@ def test_every_family_fits_awkward_data_with_a_single_row_class(kind):
     assert accuracy > 0.8
 
 
+@pytest.mark.parametrize("kind", ["classical", "logistic", "deep"])
+def test_infinite_values_are_taken_as_missing(kind):
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"x": rng.normal(size=300), "z": rng.normal(size=300)})
+    y = np.where(X.x + 0.3 * rng.normal(size=300) > 0, "a", "b")
+    X.loc[:19, "x"] = np.inf
+    X.loc[20:29, "z"] = -np.inf
+    given = X.copy()
+    missing = X.replace([np.inf, -np.inf], np.nan)
+    proba = make_model(kind, X, random_state=0).fit(X, y).predict_proba(X)
+    pd.testing.assert_frame_equal(X, given)  # the caller's frame is left as it was
+    expected = make_model(kind, missing, random_state=0).fit(missing, y).predict_proba(missing)
+    np.testing.assert_array_equal(proba, expected)
+
+
 def _dummy_factory(X, *, random_state):
     from sklearn.dummy import DummyClassifier
 

@@ -78,6 +78,27 @@ def test_issues_are_counted_exactly():
     assert facts["n_mixed_type_columns"] == 1.0
 
 
+def test_infinite_values_are_an_issue_of_their_column():
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame(
+        {
+            "ratio": rng.normal(size=100),
+            "gap": rng.normal(size=100),
+            "count": rng.integers(0, 9, size=100),
+            "holes": rng.normal(size=100),
+        }
+    )
+    frame.loc[:2, "ratio"] = np.inf
+    frame.loc[5, "gap"] = -np.inf
+    frame.loc[:30, "holes"] = np.nan
+    audit = audit_quality(frame)
+    by_name = {c.name: c for c in audit.columns}
+    assert by_name["ratio"].issues == by_name["gap"].issues == ("infinite",)
+    assert by_name["count"].issues == by_name["holes"].issues == ()
+    assert audit.n_infinite_columns == 2
+    assert audit.facts()["n_infinite_columns"] == 2.0
+
+
 def test_thresholds_are_options():
     audit = audit_quality(_frame(), max_levels=20, near_constant_share=0.999)
     by_name = {c.name: c for c in audit.columns}

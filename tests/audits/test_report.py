@@ -149,6 +149,7 @@ def test_quality_and_drift_sections(results):
         "n_near_constant_columns": 0,
         "n_high_cardinality_columns": 0,
         "n_mixed_type_columns": 0,
+        "n_infinite_columns": 2,
         "n_duplicate_rows": 10,
         "n_duplicate_feature_rows": 10,
         "outlier_share": 0.05,
@@ -208,7 +209,8 @@ def test_quality_and_drift_sections(results):
         "drift",
     ]
     quality = page[page.index('id="quality"') : page.index('id="labels"')]
-    assert "Columns with issues: 1 constant." in quality
+    assert "Columns with issues: 1 constant, 2 infinite-value." in quality
+    assert "<dt>Infinite-value columns</dt><dd>2</dd>" in quality
     assert "5.0% of 600 rows checked look like outliers" in quality
     assert "<svg " in quality  # missing share per column
     drift = page[page.index('id="drift"') : page.index('id="expectations"')]

@@ -52,6 +52,17 @@ def test_bad_input_exit_2_one_line(tmp_path, good, capsys, make, target, message
     assert not out.exists()
 
 
+def test_forecast_refuses_nested_columns_in_one_line(tmp_path, good, capsys):
+    path = tmp_path / "data.parquet"
+    good.assign(tags=[[1.0, 2.0]] * len(good)).to_parquet(path)
+    assert main(["forecast", str(path), "--target", "y"]) == 2
+    captured = capsys.readouterr()
+    assert captured.err.strip().splitlines() == [
+        "audits: error: columns with nested values (lists, structs or maps) cannot be "
+        "audited; drop or flatten them: 'tags' (list<element: double>)"
+    ]
+
+
 def test_help_on_every_command(capsys):
     for argv in (
         ["--help"],
