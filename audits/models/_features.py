@@ -90,6 +90,21 @@ def _frequent(counts: np.ndarray, min_frequency: int) -> np.ndarray:
     return order[counts[order] >= min_frequency]
 
 
+def _datetime_parts(datetimes: tuple[str, ...], *, taken: set[str]) -> dict[str, list[str]]:
+    """Output names of each datetime's days, month and weekday: ``<name>__days`` etc.,
+    with ``_`` appended while a name is already a column (or another part)."""
+    parts = {}
+    for name in datetimes:
+        parts[name] = []
+        for part in ("days", "month", "weekday"):
+            chosen = f"{name}__{part}"
+            while chosen in taken:
+                chosen += "_"
+            taken.add(chosen)
+            parts[name].append(chosen)
+    return parts
+
+
 class FrameEncoder(TransformerMixin, BaseEstimator):
     """Make a raw DataFrame model-ready while keeping it a DataFrame.
 
@@ -104,8 +119,10 @@ class FrameEncoder(TransformerMixin, BaseEstimator):
     -----
     The output has the numeric columns as float64 (``inf`` and ``-inf`` as missing),
     one ``<name>__days``, ``<name>__month`` and ``<name>__weekday`` column per
-    datetime, and the categoricals as pandas ``category`` dtype with fixed categories
-    (unseen levels map to ``"__other__"`` when that level exists, else to missing).
+    datetime (in its own time zone's wall time; ``_`` appended where that name is
+    already a column), and the
+    categoricals as pandas ``category`` dtype with fixed categories (unseen levels
+    map to ``"__other__"`` when that level exists, else to missing).
     """
 
     def __init__(self, *, max_levels: int = 255, min_frequency: int = 1) -> None:
@@ -131,6 +148,7 @@ class FrameEncoder(TransformerMixin, BaseEstimator):
             name: pd.CategoricalDtype(pd.Index(keep, dtype=object))
             for name, keep in self.levels_.items()
         }
+        self.parts_ = _datetime_parts(self.kinds_.datetime, taken={str(n) for n in X.columns})
         self.feature_names_in_ = np.asarray(X.columns, dtype=object)
         return self
 
@@ -145,12 +163,12 @@ class FrameEncoder(TransformerMixin, BaseEstimator):
             out[name] = by_name[name] if name in by_name else _as_float(X[name])
         for name in self.kinds_.datetime:
             col = pd.to_datetime(X[name], errors="coerce")
-            if getattr(col.dt, "tz", None) is not None:
-                col = col.dt.tz_convert(None)
+            if getattr(col.dt, "tz", None) is not None:  # local wall time: its own weekday
+                col = col.dt.tz_localize(None)
             days = (col - pd.Timestamp("1970-01-01")) / pd.Timedelta(days=1)
-            out[f"{name}__days"] = days.astype("float64")
-            out[f"{name}__month"] = col.dt.month.astype("float64")
-            out[f"{name}__weekday"] = col.dt.weekday.astype("float64")
+            parts = (days, col.dt.month, col.dt.weekday)
+            for part, values in zip(self.parts_[name], parts, strict=True):
+                out[part] = values.astype("float64")
         for name, dtype in self.dtypes_.items():
             codes, labels = _factorize_as_text(X[name])
             mapped = dtype.categories.get_indexer(labels)
@@ -168,7 +186,7 @@ class FrameEncoder(TransformerMixin, BaseEstimator):
         """Names of the output columns."""
         names = list(self.kinds_.numeric)
         for name in self.kinds_.datetime:
-            names += [f"{name}__days", f"{name}__month", f"{name}__weekday"]
+            names += self.parts_[name]
         names += list(self.levels_)
         return np.asarray(names, dtype=object)
 

@@ -38,6 +38,18 @@ def test_column_kinds():
     assert kinds.empty == ("empty",)
 
 
+def test_datetime_parts_do_not_overwrite_a_column_of_the_same_name():
+    when = pd.Series(pd.date_range("2021-03-01", periods=4, freq="D", tz="Europe/Paris"))
+    X = pd.DataFrame({"t": when, "t__days": [10.0, 20.0, 30.0, 40.0], "t__days_": [1.0] * 4})
+    encoder = FrameEncoder().fit(X)
+    out = encoder.transform(X)
+    names = ["t__days", "t__days_", "t__days__", "t__month", "t__weekday"]
+    assert list(out.columns) == list(encoder.get_feature_names_out()) == names
+    assert out["t__days"].tolist() == [10.0, 20.0, 30.0, 40.0]
+    assert out["t__days__"].diff().iloc[1:].tolist() == [1.0, 1.0, 1.0]
+    assert out["t__weekday"].tolist() == [0.0, 1.0, 2.0, 3.0]  # Monday 1 March, in Paris
+
+
 def test_encoder_caps_levels_and_maps_unseen_to_other():
     X, _ = _awkward(n=5000)
     encoder = FrameEncoder(max_levels=255).fit(X)
