@@ -120,9 +120,9 @@ class FrameEncoder(TransformerMixin, BaseEstimator):
     The output has the numeric columns as float64 (``inf`` and ``-inf`` as missing),
     one ``<name>__days``, ``<name>__month`` and ``<name>__weekday`` column per
     datetime (in its own time zone's wall time; ``_`` appended where that name is
-    already a column), and the
-    categoricals as pandas ``category`` dtype with fixed categories (unseen levels
-    map to ``"__other__"`` when that level exists, else to missing).
+    already a column), and the categoricals as pandas ``category`` dtype with fixed
+    categories (unseen levels map to ``"__other__"`` when that level exists, else to
+    missing).
     """
 
     def __init__(self, *, max_levels: int = 255, min_frequency: int = 1) -> None:
