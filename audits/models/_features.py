@@ -72,7 +72,8 @@ def _factorize_as_text(column: pd.Series) -> tuple[np.ndarray, pd.Index]:
 
 def _as_float(column: pd.Series) -> np.ndarray:
     """``column`` (n_rows,) as float64, with what does not parse as a number missing."""
-    return _finite(pd.to_numeric(column, errors="coerce").to_numpy("float64", na_value=np.nan))
+    parsed = pd.to_numeric(column, errors="coerce")
+    return _finite(parsed.to_numpy("float64", na_value=np.nan, copy=True))
 
 
 def _finite(values: np.ndarray) -> np.ndarray:
