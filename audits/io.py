@@ -21,7 +21,14 @@ import pyarrow.fs as pafs
 
 from audits.errors import DataError, InputError, TargetError
 
-__all__ = ["ColumnInfo", "Dataset", "DatasetInfo", "inspect_dataset", "read_dataset"]
+__all__ = [
+    "ColumnInfo",
+    "Dataset",
+    "DatasetInfo",
+    "check_features",
+    "inspect_dataset",
+    "read_dataset",
+]
 
 MIN_ROWS = 20
 MAX_CLASSES = 200
@@ -249,6 +256,7 @@ def read_dataset(
         Bad path or options, unreadable data, or a column to read that holds nested
         values (lists, structs, maps).
     TargetError, DataError
+        See :func:`check_features` for the features (not checked with ``columns=[]``).
     """
     dataset, filesystem, root = _open(str(uri))
     info = _describe(str(uri), dataset, filesystem, root)
@@ -291,6 +299,8 @@ def read_dataset(
         if isinstance(frame[name].dtype, pd.CategoricalDtype):
             frame[name] = frame[name].astype(object).astype("string")
     _check_target(frame, target)
+    if columns is None or columns:
+        check_features(frame.drop(columns=[target]))
     return Dataset(
         frame=frame, target=target, info=info, sampled=sample is not None and sample < info.n_rows
     )
@@ -317,6 +327,26 @@ def _shortlist(
 ) -> str:
     shown = ", ".join(show(n) for n in names[:limit])
     return shown + (f", ... ({len(names)} in all)" if len(names) > limit else "")
+
+
+def check_features(X: pd.DataFrame) -> None:
+    """Raise ``DataError`` unless some column of ``X`` (n_rows, n_features) holds a value.
+
+    Raises
+    ------
+    DataError
+        ``X`` has no columns, or every column is all null: no model can learn from it.
+    """
+    if X.shape[1] == 0:
+        raise DataError(
+            "the dataset has no feature columns besides the target", reason="no_features"
+        )
+    if not X.notna().any().any():
+        raise DataError(
+            f"every feature column is all null ({_shortlist(list(map(str, X.columns)))}); "
+            "there is nothing to learn from",
+            reason="no_features",
+        )
 
 
 def _check_target(frame: pd.DataFrame, target: str) -> None:

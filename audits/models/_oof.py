@@ -11,6 +11,7 @@ import pandas as pd
 from sklearn.model_selection import StratifiedKFold
 
 from audits.errors import DataError
+from audits.io import check_features
 from audits.models._factory import make_model
 
 __all__ = ["OutOfFold", "out_of_fold", "stratified_folds"]
@@ -128,6 +129,7 @@ def out_of_fold(
     -------
     OutOfFold
     """
+    check_features(X)
     if y.isna().any():
         raise DataError("`y` must have no missing labels for out-of-fold predictions")
     labels = y.astype(str).to_numpy()

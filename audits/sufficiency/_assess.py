@@ -11,7 +11,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from audits.errors import ConfigError, DataError, InputError, TargetError
+from audits.errors import ConfigError, InputError, TargetError
+from audits.io import check_features
 from audits.sufficiency._anchors import (
     DEFAULT_REPETITIONS,
     AnchorMeasurement,
@@ -49,8 +50,7 @@ _ANALYSIS_SHARE, _ANALYSIS_SECONDS = 0.1, 2.0
 def _check_inputs(X: Any, y: Any) -> tuple[pd.DataFrame, pd.Series]:
     if not isinstance(X, pd.DataFrame):
         raise InputError(f"`X` must be a pandas DataFrame; got {type(X).__name__}")
-    if X.shape[1] == 0:
-        raise DataError("`X` must have at least one feature column; got none")
+    check_features(X)
     if len(y) != len(X):
         raise InputError(f"`y` must have one label per row of `X` ({len(X)}); got {len(y)}")
     y = pd.Series(np.asarray(y), index=X.index) if not isinstance(y, pd.Series) else y

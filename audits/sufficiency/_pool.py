@@ -43,6 +43,9 @@ _POLL_SECONDS = 0.01
 _PARENT_POLL_SECONDS = 0.5
 """How often a helper checks that its parent is alive, where the OS has no pidfd."""
 
+_START_SECONDS = 30.0
+"""How long closing a pool waits at most for a helper that is still starting."""
+
 _PRELOAD = ("sklearn.ensemble", "sklearn.neural_network", "audits.models", "audits.sufficiency")
 """Modules the helpers' server imports once, so that helpers start in milliseconds."""
 
@@ -168,12 +171,17 @@ class _Helper:
         return result
 
     def close(self) -> None:
-        """Stop the process without waiting for it (now, or as soon as it has started).
+        """Stop the process once it has started, without waiting for its work.
 
+        A process still starting is waited for (at most :data:`_START_SECONDS`): one
+        that is still unpickling its queues when this process ends, or drops them,
+        fails to find their semaphores and prints a traceback on the shared stderr.
         A call still running there (this process failed or was interrupted meanwhile)
         is killed with the process rather than left to finish.
         """
         self._closed.set()
+        with contextlib.suppress(BaseException):  # a failed start has nothing to stop
+            self.ready.result(timeout=_START_SECONDS)
         if self.executor is not None:
             self.executor.shutdown(wait=False, cancel_futures=True)
             if self.busy:

@@ -140,6 +140,12 @@ def test_column_selection(tmp_path, frame):
             TargetError,
             "too_many_classes",
         ),
+        (lambda p, f: f[["label"]].to_parquet(p), DataError, "no_features"),
+        (
+            lambda p, f: f[["label"]].assign(x=np.nan, city=None).to_parquet(p),
+            DataError,
+            "no_features",
+        ),
     ],
     ids=[
         "missing",
@@ -151,6 +157,8 @@ def test_column_selection(tmp_path, frame):
         "no-rows",
         "too-few-rows",
         "id-target",
+        "target-only",
+        "all-null-features",
     ],
 )
 def test_bad_input_raises_one_line_error(tmp_path, frame, make, error, reason):
@@ -160,6 +168,21 @@ def test_bad_input_raises_one_line_error(tmp_path, frame, make, error, reason):
         read_dataset(str(path), target="label")
     assert caught.value.reason == reason
     assert "\n" not in str(caught.value)
+
+
+def test_features_are_not_checked_when_only_the_target_is_read(tmp_path, frame):
+    path = tmp_path / "d.parquet"
+    frame[["label"]].to_parquet(path)
+    assert list(read_dataset(str(path), target="label", columns=[]).frame.columns) == ["label"]
+
+
+def test_one_feature_with_a_value_is_enough(tmp_path, frame):
+    path = tmp_path / "d.parquet"
+    frame.assign(x=np.nan, city=[None] * (len(frame) - 1) + ["a"]).to_parquet(path)
+    assert read_dataset(str(path), target="label").X.notna().sum().to_dict() == {
+        "x": 0,
+        "city": 1,
+    }
 
 
 def test_unknown_selected_column(tmp_path, frame):

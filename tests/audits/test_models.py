@@ -179,6 +179,13 @@ def test_out_of_fold_rejects_missing_labels():
         out_of_fold(X, y.where(y.index > 0), n_folds=5)
 
 
+def test_out_of_fold_refuses_features_that_are_all_null():
+    X, y = _awkward(n=100)
+    with pytest.raises(DataError, match="every feature column is all null") as caught:
+        out_of_fold(X.assign(**{c: None for c in X.columns}), y, n_folds=5)
+    assert caught.value.reason == "no_features"
+
+
 @pytest.mark.parametrize("n_rows", [300, 3000])
 def test_classical_stops_early_below_ten_thousand_rows_too(n_rows):
     """The same model at every learning-curve size: no switch of early stopping at 10k rows."""

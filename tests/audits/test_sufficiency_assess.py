@@ -13,7 +13,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.tree import DecisionTreeClassifier
 
 import audits.models
-from audits.errors import ConfigError, InputError, TargetError
+from audits.errors import ConfigError, DataError, InputError, TargetError
 from audits.sufficiency import assess, plan_anchors, render_text
 
 
@@ -212,6 +212,8 @@ def test_fits_side_by_side_measure_the_same_curves_as_one_at_a_time():
             "`budget_seconds`",
         ),
         (pd.DataFrame({"a": range(100)}), [0, 1] * 50, {"n_jobs": 0}, ConfigError, "`n_jobs`"),
+        (pd.DataFrame(index=range(100)), [0, 1] * 50, {}, DataError, "no feature columns"),
+        (pd.DataFrame({"a": [None] * 100}), [0, 1] * 50, {}, DataError, "all null \\('a'\\)"),
     ],
 )
 def test_bad_arguments_raise_audit_errors(X, y, kwargs, error, match):

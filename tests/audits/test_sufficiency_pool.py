@@ -119,6 +119,28 @@ def test_helpers_end_when_their_process_is_killed():
         parent.kill()
 
 
+_SHORT_LIVED = """
+import sys, time
+from audits.sufficiency import FitPool
+with FitPool(2):
+    time.sleep(float(sys.argv[1]))
+"""
+
+
+@pytest.mark.parametrize("seconds", [0.6, 0.9, 1.2, 1.5, 1.8])
+def test_a_pool_closed_while_its_helper_starts_prints_nothing(seconds):
+    """Seen here before the fix: ending 0.8 to 1.7 s after opening printed the helper's
+    ``FileNotFoundError`` traceback (its queues' semaphores were gone) on stderr."""
+    done = subprocess.run(
+        [sys.executable, "-c", _SHORT_LIVED, str(seconds)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0
+    assert done.stderr == ""
+
+
 def fail_elsewhere(parent: int, item: int) -> tuple[int, int]:
     """Works only in process ``parent``, like a model patched at run time."""
     time.sleep(0.05)

@@ -63,6 +63,24 @@ def test_forecast_refuses_nested_columns_in_one_line(tmp_path, good, capsys):
     ]
 
 
+@pytest.mark.parametrize(
+    ("keep", "message"),
+    [
+        (lambda f: f[["y"]], "the dataset has no feature columns besides the target"),
+        (
+            lambda f: f.assign(x=np.nan),
+            "every feature column is all null ('x'); there is nothing to learn from",
+        ),
+    ],
+    ids=["target-only", "all-null-features"],
+)
+def test_forecast_refuses_data_without_features(tmp_path, good, capsys, keep, message):
+    path = tmp_path / "data.parquet"
+    keep(good).to_parquet(path)
+    assert main(["forecast", str(path), "--target", "y"]) == 2
+    assert capsys.readouterr().err.strip().splitlines() == [f"audits: error: {message}"]
+
+
 def test_help_on_every_command(capsys):
     for argv in (
         ["--help"],
