@@ -221,11 +221,11 @@ class DatasetOptions(_Frozen):
     suite_dir: str | None = Field(default=None, min_length=1)
     allowed_labels: tuple[str, ...] | None = Field(default=None, min_length=2)
     sample: int | None = Field(default=None, gt=0)
-    seed: int = 0
+    seed: int = Field(default=0, ge=0, le=2**32 - 1)  # audits.sufficiency.MAX_SEED
     forecast: bool | None = None
     metric: str | None = Field(default=None, min_length=1)
-    target_score: float | None = None
-    budget_seconds: float | None = Field(default=None, gt=0)
+    target_score: float | None = Field(default=None, allow_inf_nan=False)
+    budget_seconds: float | None = Field(default=None, gt=0, allow_inf_nan=False)
     timeout_seconds: float | None = Field(default=None, gt=0)
     max_concurrent_runs: int = Field(default=1, ge=1)
     on_overlap: Literal["skip", "queue"] = "skip"

@@ -64,7 +64,11 @@ class RunInfo:
 
 @dataclass(frozen=True)
 class AuditResults:
-    """Everything one audit found; sections that were not computed are None."""
+    """Everything one audit found; sections that were not computed are None.
+
+    ``skipped`` maps a section left out because of the data (e.g. ``sufficiency``
+    when there are too few rows for a learning curve) to the one-line reason.
+    """
 
     overview: DatasetOverview
     validation: ValidationResult
@@ -74,6 +78,7 @@ class AuditResults:
     imbalance: ImbalanceAudit | None = None
     drift: DriftAudit | None = None
     sufficiency: SufficiencyResult | None = None
+    skipped: dict[str, str] = field(default_factory=dict)
     schema_version: str = SCHEMA_VERSION
 
     @property

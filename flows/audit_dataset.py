@@ -24,15 +24,16 @@ from prefect.cache_policies import NONE
 from audits import _atomic, gx
 from audits._serde import to_jsonable
 from audits.drift import DriftAudit, audit_drift
+from audits.errors import DataError
 from audits.imbalance import ImbalanceAudit, audit_imbalance
 from audits.io import Dataset, read_dataset
 from audits.labels import LabelAudit, audit_labels
 from audits.models import OutOfFold, out_of_fold
 from audits.overview import DatasetOverview, describe_dataset
-from audits.progress import stage
+from audits.progress import logger, stage
 from audits.quality import QualityAudit, audit_quality
 from audits.results import AuditResults, RunInfo, save_results
-from audits.sufficiency import SufficiencyResult, assess
+from audits.sufficiency import SufficiencyResult, assess, check_options, plan_anchors
 from flows.caching import DATASET_CACHE
 from flows.fanout import fan_out
 from flows.retries import transient_io
@@ -147,6 +148,16 @@ def sufficiency_task(
     )
 
 
+def _too_small_for_curves(dataset: Dataset) -> str | None:
+    """Why the labelled rows cannot give a learning curve, or None when they can."""
+    labels = dataset.y.dropna()
+    try:
+        plan_anchors(len(labels), n_classes=int(labels.nunique()))
+    except DataError as error:
+        return str(error)
+    return None
+
+
 @task(name="validate-suites", cache_policy=NONE)
 def validate_task(
     dataset: Dataset,
@@ -257,6 +268,9 @@ def audit_dataset(
         ``success`` (every expectation passed), ``n_failed``, and the ``results``,
         ``report`` and ``label_issues`` paths.
     """
+    check_options(
+        metric=metric, target_score=target_score, budget_seconds=budget_seconds, random_state=seed
+    )
     started = datetime.now(UTC)
     clock = time.perf_counter()
     timings: dict[str, float] = {}
@@ -281,7 +295,11 @@ def audit_dataset(
         with stage("drift audit", timings):
             drift = drift_task(dataset, reference_data, seed)
     sufficiency = None
-    if forecast:
+    skipped: dict[str, str] = {}
+    if forecast and (too_small := _too_small_for_curves(dataset)) is not None:
+        logger.info("sufficiency forecast skipped: %s", too_small)
+        skipped["sufficiency"] = too_small
+    elif forecast:
         with stage("sufficiency forecast", timings):
             sufficiency = sufficiency_task(dataset, metric, target_score, budget_seconds, seed)
     facts: dict[str, float | None] = {}
@@ -332,6 +350,7 @@ def audit_dataset(
         imbalance=imbalance,
         drift=drift,
         sufficiency=sufficiency,
+        skipped=skipped,
     )
     with stage("write report", timings):
         paths = write_task(results, issues, out_dir)

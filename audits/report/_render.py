@@ -23,13 +23,13 @@ from audits.report._run_sections import (
     history_section,
     run_section,
 )
-from audits.report._sections import TITLES, build_section
+from audits.report._sections import TITLES, build_section, skipped_section
 from audits.report._summary import dig, verdict
 
 __all__ = ["render_file", "render_html"]
 
 #: Keys of ``results.json`` that are not sections of their own.
-_NOT_SECTIONS = frozenset({"validation", "run", "schema_version"})
+_NOT_SECTIONS = frozenset({"validation", "run", "schema_version", "skipped"})
 
 
 @functools.cache
@@ -69,9 +69,17 @@ def render_html(results: Mapping[str, Any], *, history: Sequence[Mapping[str, An
             f"`results` must be a dict read from results.json; got {type(results).__name__}",
             reason="results",
         )
+    skipped = results.get("skipped")
+    skipped = skipped if isinstance(skipped, Mapping) else {}
     present = [k for k, v in results.items() if k not in _NOT_SECTIONS and v is not None]
+    present += [str(k) for k in skipped if results.get(k) is None]
     ordered = [k for k in TITLES if k in present] + [k for k in present if k not in TITLES]
-    sections = [build_section(k, results[k]) for k in ordered]
+    sections = [
+        build_section(k, results[k])
+        if k in results and results[k] is not None
+        else skipped_section(k, str(skipped[k]))
+        for k in ordered
+    ]
     sections.append(expectations_section(results))
     trend = history_section(history)
     if trend is not None:

@@ -32,7 +32,7 @@ from audits.report._model import (
 )
 from audits.report._sufficiency import sufficiency_section
 
-__all__ = ["BUILDERS", "TITLES", "build_section", "generic_section"]
+__all__ = ["BUILDERS", "TITLES", "build_section", "generic_section", "skipped_section"]
 
 #: Titles of the known optional sections, in page order.
 TITLES = {
@@ -603,6 +603,11 @@ BUILDERS: dict[str, Callable[[Mapping[str, Any]], Section]] = {
     "drift": drift_section,
     "sufficiency": sufficiency_section,
 }
+
+
+def skipped_section(key: str, reason: str) -> Section:
+    """The section of an audit that the data did not allow, saying why."""
+    return Section(key, TITLES.get(key) or humanize(key), lines=(f"Not measured: {reason}",))
 
 
 def build_section(key: str, data: Any) -> Section:

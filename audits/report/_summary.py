@@ -20,6 +20,7 @@ from audits.report._format import (
     fmt_pct,
     fmt_ratio,
     fmt_value,
+    humanize,
     interval_text,
     is_number,
     markdown_escape,
@@ -325,6 +326,17 @@ def _target_line(results: Mapping[str, Any]) -> str | None:
     return f"Target {fmt_number(goal)}: {'; '.join(parts)}."
 
 
+def _skipped_lines(results: Mapping[str, Any]) -> list[str]:
+    skipped = results.get("skipped")
+    if not isinstance(skipped, Mapping):
+        return []
+    return [
+        f"{humanize(str(key))} not measured: {reason}."
+        for key, reason in skipped.items()
+        if results.get(key) is None
+    ]
+
+
 def verdict(results: Mapping[str, Any]) -> Verdict:
     """Compose the verdict from whatever sections ``results`` holds."""
     status, headline = _headline(results)
@@ -335,6 +347,7 @@ def verdict(results: Mapping[str, Any]) -> Verdict:
         *_model_lines(results),
         _crossover_line(results),
         _target_line(results),
+        *_skipped_lines(results),
     ]
     return Verdict(status, headline, tuple(line for line in lines if line))
 

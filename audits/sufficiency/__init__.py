@@ -28,6 +28,7 @@ from audits.sufficiency._costs import (
 from audits.sufficiency._curves import FAMILIES, CurveFit, fit_curve
 from audits.sufficiency._extrapolate import DEFAULT_FAMILIES, extrapolate
 from audits.sufficiency._metrics import METRICS, Metric
+from audits.sufficiency._options import MAX_SEED, check_options
 from audits.sufficiency._pool import FitPool, available_cores
 from audits.sufficiency._result import (
     SCHEMA_VERSION,
@@ -51,6 +52,7 @@ __all__ = [
     "DEFAULT_FAMILIES",
     "FAMILIES",
     "ITERATION_GROWTH",
+    "MAX_SEED",
     "METRICS",
     "SCHEMA_VERSION",
     "Anchor",
@@ -73,6 +75,7 @@ __all__ = [
     "Split",
     "SufficiencyResult",
     "assess",
+    "check_options",
     "available_cores",
     "crossover",
     "extrapolate",

@@ -239,9 +239,16 @@ def plan_anchors(
         _check_int("max_size", max_size, low=2)
         pool = min(pool, max_size)
     smallest = max(16, min(min_size, pool // 8), math.ceil(pool / WINDOW))
-    if pool < smallest or n_rows < 64:
+    if n_rows < 64:
         raise DataError(
-            f"`X` must have at least 64 rows for a learning curve; got {n_rows}",
+            f"too few labelled rows for a learning curve: {n_rows}; at least 64 are needed",
+            reason="too_few_rows",
+        )
+    if pool < smallest:
+        raise DataError(
+            f"too few labelled rows for a learning curve of {n_classes} classes: {n_rows} rows "
+            f"leave {max(pool, 0)} for training after a validation set of {n_validation}, "
+            f"fewer than the smallest training size ({smallest})",
             reason="too_few_rows",
         )
     step = anchor_step(pool / smallest) if step is None else step

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import time
 from collections.abc import Callable, Iterable, Sequence
 from functools import partial
@@ -27,7 +26,7 @@ from audits.sufficiency._anchors import (
 from audits.sufficiency._calibration import load_calibration
 from audits.sufficiency._costs import FIT_GROWTH, fit_cost_curve, forecast_costs
 from audits.sufficiency._extrapolate import extrapolate
-from audits.sufficiency._metrics import get_metric
+from audits.sufficiency._options import check_options
 from audits.sufficiency._pool import FitPool, check_jobs
 from audits.sufficiency._result import ModelForecast, SufficiencyResult
 from audits.sufficiency._verdicts import crossover, rows_for_target
@@ -66,7 +65,6 @@ def _check_options(
     models: Sequence[str],
     at: Sequence[int] | None,
     n_rows: int,
-    budget_seconds: float | None,
 ) -> tuple[tuple[str, ...], tuple[int, ...]]:
     from audits.models import MODEL_KINDS
 
@@ -87,15 +85,6 @@ def _check_options(
         isinstance(s, bool) or not isinstance(s, int | np.integer) or s < 1 for s in sizes
     ):
         raise ConfigError(f"`at` must be one or more row counts >= 1; got {at!r}", reason="at")
-    if budget_seconds is not None and not (
-        isinstance(budget_seconds, int | float)
-        and math.isfinite(budget_seconds)
-        and budget_seconds > 0
-    ):
-        raise ConfigError(
-            f"`budget_seconds` must be a positive number of seconds; got {budget_seconds!r}",
-            reason="budget_seconds",
-        )
     return tuple(models), tuple(sorted({int(s) for s in sizes}))
 
 
@@ -263,18 +252,13 @@ def assess(
     started = time.perf_counter()
     X, y = _check_inputs(X, y)
     jobs = check_jobs(n_jobs)
-    spec = get_metric(metric)
-    models, sizes = _check_options(models, at, len(y), budget_seconds)
-    worst = 0.0 if spec.higher_is_better else math.inf
-    if target_score is not None and not (
-        isinstance(target_score, int | float)
-        and min(worst, spec.best) < target_score
-        and target_score <= max(worst, spec.best)
-    ):
-        raise ConfigError(
-            f"`target_score` must be a {metric} value in the metric's range; got {target_score!r}",
-            reason="target_score",
-        )
+    spec = check_options(
+        metric=metric,
+        target_score=target_score,
+        budget_seconds=budget_seconds,
+        random_state=random_state,
+    )
+    models, sizes = _check_options(models, at, len(y))
     plan = plan_anchors(
         len(y),
         n_classes=int(y.nunique()),
@@ -310,7 +294,7 @@ def assess(
             level=level,
             higher_is_better=spec.higher_is_better,
             best=spec.best,
-            worst=worst,
+            worst=spec.worst,
             calibration=load_calibration(model),
         )
         curves, costs = forecast_costs(anchors, sizes, fit_growth=FIT_GROWTH.get(model, "power"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -31,6 +32,11 @@ class Metric:
     higher_is_better: bool
     best: float
     score: Callable[[np.ndarray, np.ndarray], float]
+
+    @property
+    def worst(self) -> float:
+        """Worst possible value: 0 for the rates, infinity for log loss."""
+        return 0.0 if self.higher_is_better else math.inf
 
 
 def _accuracy(codes: np.ndarray, proba: np.ndarray) -> float:

@@ -95,8 +95,15 @@ def _sizes(text: str | None) -> tuple[int, ...] | None:
 def run(args: argparse.Namespace) -> int:
     """Read the dataset, run the forecast, print it; return the exit code."""
     from audits.io import read_dataset
-    from audits.sufficiency import assess, render_text
+    from audits.sufficiency import assess, check_options, render_text
 
+    options = {
+        "metric": args.metric,
+        "target_score": _number("--target-score", args.target_score, float),
+        "budget_seconds": _number("--budget-seconds", args.budget_seconds, float),
+        "random_state": args.seed,
+    }
+    check_options(**options)  # before the data is read
     sample = _number("--sample", args.sample, int)
     dataset = read_dataset(args.path, target=args.target, sample=sample, seed=args.seed)
     labelled = dataset.y.notna().to_numpy()
@@ -104,12 +111,9 @@ def run(args: argparse.Namespace) -> int:
         dataset.X.loc[labelled],
         dataset.y.loc[labelled],
         models=tuple(m.strip() for m in args.models.split(",") if m.strip()),
-        metric=args.metric,
         at=_sizes(args.at),
-        target_score=_number("--target-score", args.target_score, float),
-        budget_seconds=_number("--budget-seconds", args.budget_seconds, float),
-        random_state=args.seed,
         n_jobs=_number("--jobs", args.jobs, int),
+        **options,
     )
     if args.json:
         print(json.dumps(result.to_json_dict(), allow_nan=False))

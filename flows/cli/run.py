@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from audits.errors import ConfigError
 from audits.io import read_dataset
-from audits.sufficiency import METRICS
+from audits.sufficiency import METRICS, check_options
 from flows.cli._runner_options import add_runner_options, chosen_runner
 
 if TYPE_CHECKING:
@@ -126,8 +126,14 @@ def execute(args: argparse.Namespace, *, path: str, target: str, strict: bool = 
     With ``strict`` a failed expectation exits 1; ``demo`` is not strict: a completed
     audit exits 0 whatever it found.
     """
-    # Pre-flight on the target column alone: bad input fails in a second, before the
-    # flow (and a temporary Prefect server) starts.
+    # Pre-flight on the options and the target column alone: bad input fails in a
+    # second, before the flow (and a temporary Prefect server) starts.
+    check_options(
+        metric=args.metric,
+        target_score=args.target_score,
+        budget_seconds=args.budget_seconds,
+        random_state=args.seed,
+    )
     read_dataset(path, target=target, columns=[])
     if args.reference:
         read_dataset(args.reference, target=target, columns=[])

@@ -214,6 +214,12 @@ def _drop(path: tuple):
         ),
         (_set(("datasets", 1, "sample"), "many"), "`datasets[1].sample` must be a valid integer"),
         (
+            _set(("defaults", "seed"), -1),
+            "`defaults.seed` must be greater than or equal to 0; got -1",
+        ),
+        (_set(("datasets", 0, "target_score"), float("nan")), "`datasets[0].target_score` must"),
+        (_set(("datasets", 0, "budget_seconds"), float("inf")), "`datasets[0].budget_seconds`"),
+        (
             _set(("datasets", 1, "allowed_labels"), ["a"]),
             "`datasets[1].allowed_labels` must have at least 2 item(s)",
         ),

@@ -99,6 +99,19 @@ def test_optional_sections_are_shown_only_when_present(results):
     assert page.count("<svg ") == 1
 
 
+def test_a_skipped_section_says_why_in_its_place(results):
+    for key in ("quality", "labels", "imbalance"):
+        del results[key]
+    results["drift"] = results["sufficiency"] = None
+    results["skipped"] = {"sufficiency": "too few rows <b>for</b> a curve"}
+    page = render_html(results)
+    assert _section_ids(page) == ["verdict", "overview", "sufficiency", "expectations", "run"]
+    section = page[page.index('id="sufficiency"') : page.index('id="expectations"')]
+    assert "Not measured: too few rows &lt;b&gt;for&lt;/b&gt; a curve" in section
+    assert "<b>for</b>" not in page
+    assert "Sufficiency not measured: too few rows &lt;b&gt;for&lt;/b&gt; a curve." in page
+
+
 def test_unknown_and_misshapen_sections_get_a_generic_rendering(results):
     results["calibration"] = {
         "ece": 0.031,

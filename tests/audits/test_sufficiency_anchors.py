@@ -49,8 +49,10 @@ def test_schedule_has_seven_sizes_once_the_backtest_keeps_four_anchors(ratio):
 
 def test_plan_caps_validation_and_rejects_tiny_or_bad_input():
     assert plan_anchors(1_000_000, max_validation=5_000).n_validation == 5_000
-    with pytest.raises(DataError, match="at least 64 rows"):
+    with pytest.raises(DataError, match="learning curve: 40; at least 64 are needed"):
         plan_anchors(40)
+    with pytest.raises(DataError, match="of 60 classes: 100 rows leave 0 for training after a "):
+        plan_anchors(100, n_classes=60)  # the validation set holds 2 rows per class
     with pytest.raises(ConfigError, match="`repetitions` must be"):
         plan_anchors(1_000, repetitions=0)
     with pytest.raises(ConfigError, match="`validation_fraction` must be"):

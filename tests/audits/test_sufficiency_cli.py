@@ -73,6 +73,8 @@ def test_table_output(parquet, capsys):
         (["--metric", "f7"], "`metric` must be one of"),
         (["--jobs", "two"], "`--jobs` must be an integer"),
         (["--jobs", "0"], "`n_jobs` must be an integer >= 1"),
+        (["--seed", "-1"], "the random seed must be an integer from 0 to 4294967295; got -1"),
+        (["--target-score", "1.5"], "must be in \\(0, 1\\] for accuracy; got 1.5"),
     ],
 )
 def test_bad_options_raise_config_errors(parquet, extra, match):

@@ -89,3 +89,20 @@ def test_cli_exit_code_follows_the_suites(prefect_harness, dataset_path, tmp_pat
     ]
     assert in_set[0]["status"] == "failed"
     assert "Traceback" not in capsys.readouterr().err
+
+
+def test_too_few_rows_for_a_curve_skip_the_forecast_not_the_audit(
+    prefect_harness, dataset_path, tmp_path
+):
+    small = tmp_path / "small.parquet"
+    pd.read_parquet(dataset_path).head(50).to_parquet(small)
+    out = tmp_path / "out"
+    audit_dataset(str(small), "label", str(out))
+    results = load_results(out / "results.json")
+    reason = "too few labelled rows for a learning curve: 50; at least 64 are needed"
+    assert results.sufficiency is None
+    assert results.skipped == {"sufficiency": reason}
+    assert results.labels is not None and results.imbalance is not None
+    page = (out / "report.html").read_text()
+    assert f"Not measured: {reason}" in page
+    assert f"Sufficiency not measured: {reason}." in page

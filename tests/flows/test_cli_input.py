@@ -52,6 +52,27 @@ def test_bad_input_exit_2_one_line(tmp_path, good, capsys, make, target, message
     assert not out.exists()
 
 
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        (["--seed", "-1"], "the random seed must be an integer from 0 to 4294967295; got -1"),
+        (["--target-score", "nan"], "`target_score` must be in (0, 1] for accuracy; got nan"),
+        (["--metric", "log_loss", "--target-score", "0"], "in (0, inf) for log_loss; got 0.0"),
+        (["--budget-seconds", "inf"], "`budget_seconds` must be a positive number"),
+    ],
+    ids=["negative-seed", "nan-target", "best-log-loss", "endless-budget"],
+)
+def test_bad_forecast_options_exit_2_before_the_flow(tmp_path, good, capsys, options, message):
+    path = tmp_path / "data.parquet"
+    good.to_parquet(path)
+    out = tmp_path / "out"
+    code = main(["run", str(path), "--target", "y", "--out", str(out), *options])
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert code == 2
+    assert len(lines) == 1 and message in lines[0], lines
+    assert not out.exists()
+
+
 def test_forecast_refuses_nested_columns_in_one_line(tmp_path, good, capsys):
     path = tmp_path / "data.parquet"
     good.assign(tags=[[1.0, 2.0]] * len(good)).to_parquet(path)
