@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.dataset as pads
 import pyarrow.fs as pafs
 
@@ -290,7 +291,7 @@ def read_dataset(
             table = _sample_table(dataset, read, sample, info.n_rows, seed)
         else:
             table = dataset.to_table(columns=read)
-        frame = _decimals_as_floats(table).to_pandas()
+        frame = _plain_types(table).to_pandas()
     except pa.ArrowInvalid as exc:
         raise InputError(f"cannot read {uri}: {_first_line(exc)}", reason="corrupt") from None
     except OSError as exc:
@@ -314,11 +315,28 @@ def _is_nested(dataset: pads.Dataset, name: str) -> bool:
     return pa.types.is_nested(kind)
 
 
-def _decimals_as_floats(table: pa.Table) -> pa.Table:
-    """Cast decimal columns to float64 (pandas would load them as Python objects)."""
+_PER_SECOND = {"s": 1, "ms": 1_000, "us": 1_000_000, "ns": 1_000_000_000}
+
+
+def _plain_types(table: pa.Table) -> pa.Table:
+    """Columns pandas would load as Python objects, as numbers or timestamps instead.
+
+    Decimals become float64, dates timestamps (midnight), and durations and times of
+    day float64 seconds, so that each is typed like the quantity it is rather than
+    audited as a text column with one level per value.
+    """
     for index, field in enumerate(table.schema):
-        if pa.types.is_decimal(field.type):
-            table = table.set_column(index, field.name, table.column(index).cast(pa.float64()))
+        column, kind = table.column(index), field.type
+        if pa.types.is_decimal(kind):
+            column = column.cast(pa.float64())
+        elif pa.types.is_date(kind):
+            column = column.cast(pa.timestamp("ms"))
+        elif pa.types.is_duration(kind) or pa.types.is_time(kind):
+            ticks = column.cast(pa.int64()).cast(pa.float64())
+            column = pc.divide(ticks, float(_PER_SECOND[kind.unit]))
+        else:
+            continue
+        table = table.set_column(index, field.name, column)
     return table
 
 

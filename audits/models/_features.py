@@ -67,7 +67,7 @@ def _factorize_as_text(column: pd.Series) -> tuple[np.ndarray, pd.Index]:
         share a text, such as ``1`` and ``"1"``).
     """
     codes, uniques = pd.factorize(column)
-    return codes, pd.Index(np.asarray(uniques, dtype=object).astype(str), dtype=object)
+    return codes, pd.Index([str(u) for u in uniques], dtype=object)  # bytes too, as b'..'
 
 
 def _as_float(column: pd.Series) -> np.ndarray:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import date
+from decimal import Decimal
+
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -10,6 +13,7 @@ import pytest
 
 from audits.errors import DataError, InputError, TargetError
 from audits.io import inspect_dataset, read_dataset
+from audits.models import FrameEncoder
 
 
 @pytest.fixture
@@ -214,14 +218,31 @@ def test_nested_columns_are_named_with_their_types(tmp_path, frame):
     assert list(flat.frame.columns) == ["x", "city", "label"]
 
 
-def test_decimal_columns_load_as_floats(tmp_path, frame):
-    from decimal import Decimal
-
-    table = pa.Table.from_pandas(frame).append_column(
-        "price", pa.array([Decimal("1.25")] * len(frame), type=pa.decimal128(9, 2))
-    )
+@pytest.mark.parametrize(
+    ("value", "kind", "dtype", "loaded_as"),
+    [
+        (Decimal("1.25"), pa.decimal128(9, 2), "float64", 1.25),
+        (date(2024, 2, 29), pa.date32(), "datetime64[ms]", pd.Timestamp("2024-02-29")),
+        (90_000, pa.duration("ms"), "float64", 90.0),
+        (3_723_000_000, pa.time64("us"), "float64", 3723.0),
+    ],
+    ids=["decimal", "date", "duration", "time-of-day"],
+)
+def test_object_typed_arrow_columns_load_as_numbers_or_timestamps(
+    tmp_path, frame, value, kind, dtype, loaded_as
+):
+    column = pa.array([value] * (len(frame) - 1) + [None]).cast(kind)
     path = tmp_path / "d.parquet"
-    pq.write_table(table, path)
+    pq.write_table(pa.Table.from_pandas(frame).append_column("value", column), path)
+    loaded = read_dataset(str(path), target="label").frame["value"]
+    assert str(loaded.dtype) == dtype
+    assert loaded.iloc[0] == loaded_as
+    assert loaded.isna().sum() == 1
+
+
+def test_bytes_columns_are_categories(tmp_path, frame):
+    path = tmp_path / "d.parquet"
+    frame.assign(blob=[b"\x00\xff", b"ok"] * (len(frame) // 2)).to_parquet(path)
     dataset = read_dataset(str(path), target="label")
-    assert dataset.frame["price"].dtype == np.float64
-    assert dataset.frame["price"].iloc[0] == 1.25
+    encoded = FrameEncoder().fit_transform(dataset.X)
+    assert encoded["blob"].nunique() == 2
