@@ -24,7 +24,7 @@ from audits.report._run_sections import (
     run_section,
 )
 from audits.report._sections import TITLES, build_section, skipped_section
-from audits.report._summary import dig, verdict
+from audits.report._summary import dig, skipped_sections, verdict
 
 __all__ = ["render_file", "render_html"]
 
@@ -69,15 +69,12 @@ def render_html(results: Mapping[str, Any], *, history: Sequence[Mapping[str, An
             f"`results` must be a dict read from results.json; got {type(results).__name__}",
             reason="results",
         )
-    skipped = results.get("skipped")
-    skipped = skipped if isinstance(skipped, Mapping) else {}
+    skipped = skipped_sections(results)
     present = [k for k, v in results.items() if k not in _NOT_SECTIONS and v is not None]
-    present += [str(k) for k in skipped if results.get(k) is None]
+    present += list(skipped)
     ordered = [k for k in TITLES if k in present] + [k for k in present if k not in TITLES]
     sections = [
-        build_section(k, results[k])
-        if k in results and results[k] is not None
-        else skipped_section(k, str(skipped[k]))
+        skipped_section(k, skipped[k]) if k in skipped else build_section(k, results[k])
         for k in ordered
     ]
     sections.append(expectations_section(results))

@@ -34,6 +34,7 @@ __all__ = [
     "failing",
     "outcomes",
     "run_id",
+    "skipped_sections",
     "summary_markdown",
     "summary_row",
     "threshold_text",
@@ -326,14 +327,21 @@ def _target_line(results: Mapping[str, Any]) -> str | None:
     return f"Target {fmt_number(goal)}: {'; '.join(parts)}."
 
 
-def _skipped_lines(results: Mapping[str, Any]) -> list[str]:
+def skipped_sections(results: Mapping[str, Any]) -> dict[str, str]:
+    """``{section key: reason}`` of the sections ``results`` says were not measured.
+
+    Only sections that are absent or None count; a malformed ``skipped`` entry is none.
+    """
     skipped = results.get("skipped")
     if not isinstance(skipped, Mapping):
-        return []
+        return {}
+    return {str(k): str(v) for k, v in skipped.items() if results.get(k) is None}
+
+
+def _skipped_lines(results: Mapping[str, Any]) -> list[str]:
     return [
-        f"{humanize(str(key))} not measured: {reason}."
-        for key, reason in skipped.items()
-        if results.get(key) is None
+        f"{humanize(key)} not measured: {reason}."
+        for key, reason in skipped_sections(results).items()
     ]
 
 
