@@ -41,6 +41,7 @@ from pydantic import (
     ConfigDict,
     Field,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -150,7 +151,7 @@ class Schedule(_Frozen):
     """
 
     cron: str | None = None
-    interval_seconds: int | None = Field(default=None, gt=0)
+    interval_seconds: int | None = Field(default=None, gt=0, strict=True)
     timezone: str = "UTC"
 
     @field_validator("cron")
@@ -220,15 +221,32 @@ class DatasetOptions(_Frozen):
     suite_overrides: dict[str, dict[str, dict[str, Any]]] = Field(default_factory=dict)
     suite_dir: str | None = Field(default=None, min_length=1)
     allowed_labels: tuple[str, ...] | None = Field(default=None, min_length=2)
-    sample: int | None = Field(default=None, gt=0)
-    seed: int = Field(default=0, ge=0, le=2**32 - 1)  # audits.sufficiency.MAX_SEED
-    forecast: bool | None = None
-    metric: str | None = Field(default=None, min_length=1)
-    target_score: float | None = Field(default=None, allow_inf_nan=False)
-    budget_seconds: float | None = Field(default=None, gt=0, allow_inf_nan=False)
-    timeout_seconds: float | None = Field(default=None, gt=0)
-    max_concurrent_runs: int = Field(default=1, ge=1)
+    sample: int | None = Field(default=None, gt=0, strict=True)
+    seed: int = Field(default=0, ge=0, le=2**32 - 1, strict=True)  # sufficiency.MAX_SEED
+    forecast: bool | None = Field(default=None, strict=True)
+    metric: str | None = None
+    target_score: float | None = Field(default=None, allow_inf_nan=False, strict=True)
+    budget_seconds: float | None = Field(default=None, gt=0, allow_inf_nan=False, strict=True)
+    timeout_seconds: float | None = Field(default=None, gt=0, allow_inf_nan=False, strict=True)
+    max_concurrent_runs: int = Field(default=1, ge=1, strict=True)
     on_overlap: Literal["skip", "queue"] = "skip"
+
+    @field_validator("allowed_labels")
+    @classmethod
+    def _distinct_labels(cls, value: tuple[str, ...] | None) -> tuple[str, ...] | None:
+        repeated = sorted({label for label in value or () if value.count(label) > 1})
+        if repeated:
+            raise ValueError(f"must list each label once; repeated: {', '.join(repeated)}")
+        return value
+
+    @field_validator("metric")
+    @classmethod
+    def _known_metric(cls, value: str | None) -> str | None:
+        from audits.sufficiency import METRICS
+
+        if value is not None and value not in METRICS:
+            raise ValueError(f"must be one of {', '.join(METRICS)}")
+        return value
 
 
 class DatasetConfig(DatasetOptions):
@@ -259,6 +277,18 @@ class DatasetConfig(DatasetOptions):
                 "must be 1-64 letters, digits, '_', '.' or '-', not starting "
                 "with a punctuation mark"
             )
+        return value
+
+    @field_validator("target_score")
+    @classmethod
+    def _reachable_score(cls, value: float | None, info: ValidationInfo) -> float | None:
+        # Checked here, not in the defaults: a dataset may set the metric the score is of.
+        from audits.sufficiency import METRICS, target_score_problem
+
+        metric = METRICS[info.data.get("metric") or "accuracy"]
+        problem = None if value is None else target_score_problem(metric, value)
+        if problem:
+            raise ValueError(problem)
         return value
 
     def flow_parameters(self) -> dict[str, Any]:
@@ -473,7 +503,13 @@ _FIELDS = sorted(
 
 def _describe(exc: ValidationError, prefix: tuple[Any, ...]) -> str:
     """One line for the first error of ``exc``: the key's path, what is wrong, the value."""
-    errors = exc.errors(include_url=False)
+    everything = exc.errors(include_url=False)
+    # A list whose item failed also fails its own length check: not a problem of its own.
+    errors = [
+        e
+        for e in everything
+        if not any(o["loc"][: len(e["loc"])] == e["loc"] != o["loc"] for o in everything)
+    ]
     error = errors[0]
     location = (*prefix, *error["loc"])
     path = "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in location)

@@ -28,7 +28,7 @@ from audits.sufficiency._costs import (
 from audits.sufficiency._curves import FAMILIES, CurveFit, fit_curve
 from audits.sufficiency._extrapolate import DEFAULT_FAMILIES, extrapolate
 from audits.sufficiency._metrics import METRICS, Metric
-from audits.sufficiency._options import MAX_SEED, check_options
+from audits.sufficiency._options import MAX_SEED, check_options, target_score_problem
 from audits.sufficiency._pool import FitPool, available_cores
 from audits.sufficiency._result import (
     SCHEMA_VERSION,
@@ -88,6 +88,7 @@ __all__ = [
     "measure_within_budget",
     "plan_anchors",
     "render_text",
+    "target_score_problem",
     "rows_for_target",
     "summarise_anchors",
 ]

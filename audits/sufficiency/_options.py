@@ -9,7 +9,7 @@ import numpy as np
 from audits.errors import ConfigError
 from audits.sufficiency._metrics import Metric, get_metric
 
-__all__ = ["MAX_SEED", "check_options"]
+__all__ = ["MAX_SEED", "check_options", "target_score_problem"]
 
 MAX_SEED = 2**32 - 1
 """Largest random seed: NumPy's and scikit-learn's seeds are 32-bit unsigned integers."""
@@ -48,18 +48,9 @@ def check_options(
         One line naming the option.
     """
     spec = get_metric(metric)
-    if target_score is not None and not (
-        _is_number(target_score)
-        and math.isfinite(target_score)
-        and min(spec.worst, spec.best) < target_score <= max(spec.worst, spec.best)
-    ):
-        span = (
-            f"({spec.worst:g}, {spec.best:g}]" if spec.higher_is_better else f"({spec.best:g}, inf)"
-        )
-        raise ConfigError(
-            f"`target_score` must be in {span} for {metric}; got {target_score!r}",
-            reason="target_score",
-        )
+    problem = None if target_score is None else target_score_problem(spec, target_score)
+    if problem:
+        raise ConfigError(f"`target_score` {problem}; got {target_score!r}", reason="target_score")
     if budget_seconds is not None and not (
         _is_number(budget_seconds) and math.isfinite(budget_seconds) and budget_seconds > 0
     ):
@@ -73,6 +64,19 @@ def check_options(
             reason="seed",
         )
     return spec
+
+
+def target_score_problem(metric: Metric, target_score: object) -> str | None:
+    """What is wrong with ``target_score`` as a score of ``metric``, or None when nothing.
+
+    A score must be finite and reachable: in ``(0, 1]`` for the rates (``0`` is the
+    worst score, which every model reaches) and in ``(0, inf)`` for log loss.
+    """
+    low, high = sorted((metric.worst, metric.best))
+    if _is_number(target_score) and math.isfinite(target_score) and low < target_score <= high:
+        return None
+    span = f"({low:g}, {high:g}]" if metric.higher_is_better else f"({metric.best:g}, inf)"
+    return f"must be in {span} for {metric.name}"
 
 
 def _is_number(value: object, *, integer: bool = False) -> bool:

@@ -207,7 +207,10 @@ def _drop(path: tuple):
         ),
         (_set(("datasets", 1, "name"), "a b"), "`datasets[1].name` must be 1-64 letters"),
         (_drop(("datasets", 1, "path")), "`datasets[1].path` is required"),
-        (_drop(("defaults", "target")), "`datasets[0].target` is required"),
+        (
+            _drop(("defaults", "target")),
+            "`datasets[0].target` is required (and 1 more problem(s))",  # both lack it
+        ),
         (
             _set(("datasets", 1, "sample"), -5),
             "`datasets[1].sample` must be greater than 0; got -5",
@@ -239,6 +242,34 @@ def _drop(path: tuple):
             _set(("datasets", 0, "on_overlap"), "drop"),
             "`datasets[0].on_overlap` must be 'skip' or 'queue'; got 'drop'",
         ),
+        (
+            _set(("defaults", "metric"), "nope"),
+            "`defaults.metric` must be one of accuracy, balanced_accuracy, macro_f1, roc_auc, "
+            "log_loss; got 'nope'",
+        ),
+        (
+            _set(("datasets", 0, "target_score"), 2),
+            "`datasets[0].target_score` must be in (0, 1] for accuracy; got 2",
+        ),
+        (
+            _set(("defaults", "target_score"), 0),
+            "`datasets[0].target_score` must be in (0, 1] for accuracy; got 0 "
+            "(and 1 more problem(s))",
+        ),
+        (_set(("datasets", 1, "sample"), True), "`datasets[1].sample` must be a valid integer"),
+        (_set(("defaults", "seed"), 1.5), "`defaults.seed` must be a valid integer; got 1.5"),
+        (
+            _set(("datasets", 0, "forecast"), "yes"),
+            "`datasets[0].forecast` must be a valid boolean; got 'yes'",
+        ),
+        (
+            _set(("datasets", 1, "allowed_labels"), ["a", "b", "a"]),
+            "`datasets[1].allowed_labels` must list each label once; repeated: a",
+        ),
+        (
+            _set(("defaults", "timeout_seconds"), float("inf")),
+            "`defaults.timeout_seconds` must be a finite number",
+        ),
         (_set(("datasets",), []), "`datasets` must have at least 1 item(s); got []"),
         (_drop(("datasets",)), "`datasets` is required"),
         (_set(("source",), "x"), "unknown key `source`"),
@@ -253,7 +284,20 @@ def test_each_mistake_is_one_clear_line(change, message):
     assert text.startswith("team.toml: ")
     assert message in text
     assert "\n" not in text
+    assert ("more problem" in text) == ("more problem" in message)  # counted right
     assert caught.value.reason == "config_invalid"
+
+
+def test_a_target_score_is_checked_against_the_datasets_own_metric():
+    data = copy.deepcopy(_base())
+    data["defaults"]["target_score"] = 0.4
+    data["datasets"][0]["metric"] = "log_loss"
+    data["datasets"][1]["target_score"] = 0.9
+    loaded = parse_config(data)
+    assert [(d.metric, d.target_score) for d in loaded.datasets] == [
+        ("log_loss", 0.4),
+        (None, 0.9),
+    ]
 
 
 def test_file_problems_are_config_errors(tmp_path):
