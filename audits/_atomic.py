@@ -9,7 +9,16 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-__all__ = ["atomic_path", "write_bytes", "write_json", "write_text"]
+from audits.errors import ConfigError
+
+__all__ = [
+    "atomic_path",
+    "check_output_file",
+    "check_output_folder",
+    "write_bytes",
+    "write_json",
+    "write_text",
+]
 
 
 def _read_umask() -> int:
@@ -52,6 +61,39 @@ def atomic_path(path: str | os.PathLike[str], writer: Callable[[Path], None]) ->
         tmp.unlink(missing_ok=True)
         raise
     return final
+
+
+def check_output_folder(path: str | os.PathLike[str]) -> Path:
+    """Check that ``path`` is, or can be made, a folder this process can write into.
+
+    Called before any work whose results go there, so that a bad output folder fails
+    in a second, not after the audit.
+
+    Raises
+    ------
+    ConfigError
+        ``path`` or one of its parents is an existing file, or the folder (or the
+        nearest existing parent, which would hold it) is not writable.
+    """
+    folder = Path(path)
+    absolute = folder.absolute()
+    existing = next(p for p in (absolute, *absolute.parents) if p.exists())  # "/" exists
+    if not existing.is_dir():
+        where = "is a file" if existing == absolute else f"cannot be created: {existing} is a file"
+        raise ConfigError(f"output folder {folder} {where}", reason="out_dir")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        where = "" if existing == absolute else f" (nor is {existing}, which would hold it)"
+        raise ConfigError(f"output folder {folder} is not writable{where}", reason="out_dir")
+    return folder
+
+
+def check_output_file(path: str | os.PathLike[str]) -> Path:
+    """Check that ``path`` can be written as a file (see :func:`check_output_folder`)."""
+    file = Path(path)
+    if file.is_dir():
+        raise ConfigError(f"output file {file} is a folder", reason="out_dir")
+    check_output_folder(file.parent)
+    return file
 
 
 def write_bytes(path: str | os.PathLike[str], data: bytes) -> Path:

@@ -9,7 +9,9 @@ become ``None``); ``from_jsonable`` rebuilds them from the type hints, so an old
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import itertools
 import math
 import types
 import typing
@@ -52,40 +54,82 @@ def from_jsonable(tp: Any, data: Any) -> Any:
     tp : type or typing construct
         The declared type, e.g. a result dataclass or ``tuple[float, ...]``.
     data : object
-        What ``json.load`` returned for it.
+        What ``json.load`` returned for it. ``None`` is accepted anywhere (non-finite
+        floats are written as ``null``); keys a dataclass does not know are ignored.
+
+    Raises
+    ------
+    TypeError
+        ``data`` does not have the shape of ``tp``: a value of the wrong kind, or a
+        required field missing. The message names where (``overview.n_rows``).
     """
-    if data is None:
-        return None
+    return _rebuild(tp, data, "")
+
+
+#: JSON kinds of the leaf types (a bool is not an int, an int is a float).
+_LEAVES: dict[Any, tuple[type, ...]] = {
+    str: (str,),
+    bool: (bool,),
+    int: (int,),
+    float: (int, float),
+}
+
+
+def _mismatch(where: str, expected: str, data: Any) -> TypeError:
+    return TypeError(f"{where or 'the document'} must be {expected}; got {type(data).__name__}")
+
+
+def _rebuild(tp: Any, data: Any, where: str) -> Any:
+    if data is None or tp is Any:
+        return data
     if dataclasses.is_dataclass(tp) and isinstance(tp, type):
+        if not isinstance(data, dict):
+            raise _mismatch(where, "an object", data)
         hints = typing.get_type_hints(tp)
-        kwargs = {
-            f.name: from_jsonable(hints[f.name], data[f.name])
-            for f in dataclasses.fields(tp)
-            if f.name in data
-        }
-        return tp(**kwargs)
+        fields = dataclasses.fields(tp)
+        missing = [
+            f.name
+            for f in fields
+            if f.name not in data
+            and f.default is dataclasses.MISSING
+            and f.default_factory is dataclasses.MISSING
+        ]
+        if missing:
+            raise TypeError(f"{where or 'the document'} lacks {', '.join(missing)}")
+        prefix = f"{where}." if where else ""
+        return tp(
+            **{
+                f.name: _rebuild(hints[f.name], data[f.name], prefix + f.name)
+                for f in fields
+                if f.name in data
+            }
+        )
     origin = typing.get_origin(tp)
     args = typing.get_args(tp)
     if origin in (typing.Union, types.UnionType):
         options = [a for a in args if a is not type(None)]
-        if len(options) == 1:
-            return from_jsonable(options[0], data)
-        for option in options:
-            try:
-                return from_jsonable(option, data)
-            except (TypeError, KeyError, ValueError):
-                continue
-        return data
-    if origin is tuple:
-        if len(args) == 2 and args[1] is Ellipsis:
-            return tuple(from_jsonable(args[0], v) for v in data)
-        return tuple(from_jsonable(a, v) for a, v in zip(args, data, strict=True))
-    if origin in (list, typing.Sequence):
-        return [from_jsonable(args[0], v) for v in data]
-    if origin is dict or origin is typing.Mapping:
-        return {k: from_jsonable(args[1], v) for k, v in data.items()}
-    if tp is float:
-        return float(data)
-    if tp is int and isinstance(data, bool):
-        raise TypeError("bool is not int")
+        for option in options[:-1]:
+            with contextlib.suppress(TypeError):
+                return _rebuild(option, data, where)
+        return _rebuild(options[-1], data, where)
+    if origin in (tuple, list, typing.Sequence):
+        if not isinstance(data, list):
+            raise _mismatch(where, "a list", data)
+        if origin is not tuple or (len(args) == 2 and args[1] is Ellipsis):
+            items = zip(itertools.repeat(args[0]), data)
+        elif len(args) == len(data):
+            items = zip(args, data, strict=True)
+        else:
+            raise TypeError(f"{where} must be a list of {len(args)} items; got {len(data)}")
+        rebuilt = [_rebuild(a, v, f"{where}[{i}]") for i, (a, v) in enumerate(items)]
+        return tuple(rebuilt) if origin is tuple else rebuilt
+    if origin in (dict, typing.Mapping):
+        if not isinstance(data, dict):
+            raise _mismatch(where, "an object", data)
+        return {k: _rebuild(args[1], v, f"{where}.{k}") for k, v in data.items()}
+    kinds = _LEAVES.get(tp)
+    if kinds is not None:
+        if not isinstance(data, kinds) or (tp is not bool and isinstance(data, bool)):
+            raise _mismatch(where, f"a {tp.__name__}", data)
+        return float(data) if tp is float else data
     return data

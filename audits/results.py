@@ -30,6 +30,7 @@ __all__ = [
     "RunInfo",
     "computed_part",
     "load_results",
+    "read_results",
     "save_results",
 ]
 
@@ -92,17 +93,41 @@ def save_results(results: AuditResults, path: str | os.PathLike[str]) -> Path:
     return _atomic.write_json(path, to_jsonable(results))
 
 
+def read_results(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """Read a ``results.json`` and check it against this version's schema.
+
+    Returns
+    -------
+    dict
+        The document as written, unknown keys included (a newer version's optional
+        sections), once every known section has the shape :class:`AuditResults` needs.
+
+    Raises
+    ------
+    InputError
+        The file is missing, not JSON, of another schema version, or a section is
+        missing or of the wrong shape (the message names where).
+    """
+    document = _read_document(path)
+    _rebuild(document, path)
+    return document
+
+
 def load_results(path: str | os.PathLike[str]) -> AuditResults:
     """Read a ``results.json`` written by :func:`save_results`.
 
     Raises
     ------
     InputError
-        The file is missing, not JSON, or of another schema version.
+        As :func:`read_results`.
     """
+    return _rebuild(_read_document(path), path)
+
+
+def _read_document(path: str | os.PathLike[str]) -> dict[str, Any]:
     try:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as exc:
+    except (OSError, ValueError) as exc:
         raise InputError(f"cannot read results file {path}: {exc}", reason="results") from None
     version = data.get("schema_version") if isinstance(data, dict) else None
     if version != SCHEMA_VERSION:
@@ -111,7 +136,17 @@ def load_results(path: str | os.PathLike[str]) -> AuditResults:
             f"{SCHEMA_VERSION!r}",
             reason="schema_version",
         )
-    return from_jsonable(AuditResults, data)
+    return data
+
+
+def _rebuild(document: dict[str, Any], path: str | os.PathLike[str]) -> AuditResults:
+    try:
+        return from_jsonable(AuditResults, document)
+    except (TypeError, ValueError) as exc:
+        raise InputError(
+            f"results file {path} does not match schema {SCHEMA_VERSION}: {exc}",
+            reason="results",
+        ) from None
 
 
 #: Keys of a results document that hold measured costs, not computed results.

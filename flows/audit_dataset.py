@@ -271,6 +271,7 @@ def audit_dataset(
     check_options(
         metric=metric, target_score=target_score, budget_seconds=budget_seconds, random_state=seed
     )
+    _atomic.check_output_folder(out_dir)
     started = datetime.now(UTC)
     clock = time.perf_counter()
     timings: dict[str, float] = {}

@@ -140,12 +140,13 @@ def audit_many(config: str, only: list[str] | None = None) -> dict[str, Any]:
     Raises
     ------
     ConfigError
-        Bad config, or ``only`` names an unknown dataset.
+        Bad config, ``only`` names an unknown dataset, or ``out_dir`` cannot be written.
     DatasetRunsFailed
         After writing the index, when the run of any dataset failed.
     """
     loaded = load_config(config)
     datasets = [loaded.dataset(name) for name in only] if only else list(loaded.datasets)
+    _atomic.check_output_folder(loaded.out_dir)
     futures = [audit_one.submit(dataset) for dataset in datasets]
     wait(futures)
     rows = []

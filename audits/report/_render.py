@@ -8,7 +8,6 @@ string from the data is escaped by Jinja's autoescape.
 from __future__ import annotations
 
 import functools
-import json
 import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -102,12 +101,12 @@ def render_file(results_path: str | os.PathLike[str], out_path: str | os.PathLik
     Raises
     ------
     InputError
-        The results file cannot be read or is not a JSON object.
+        The results file cannot be read or does not match the schema (see
+        :func:`audits.results.read_results`).
+    ConfigError
+        ``out_path`` is a folder or cannot be created.
     """
-    try:
-        results = json.loads(Path(results_path).read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise InputError(
-            f"cannot read results file {results_path}: {exc}", reason="results"
-        ) from None
-    return _atomic.write_text(out_path, render_html(results))
+    from audits.results import read_results
+
+    _atomic.check_output_file(out_path)
+    return _atomic.write_text(out_path, render_html(read_results(results_path)))

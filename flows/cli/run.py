@@ -6,6 +6,7 @@ import argparse
 import sys
 from typing import TYPE_CHECKING, Any
 
+from audits._atomic import check_output_folder
 from audits.errors import ConfigError
 from audits.io import read_dataset
 from audits.sufficiency import METRICS, check_options
@@ -54,7 +55,10 @@ def execute_config(config: str, *, only: list[str] | None, task_runner: TaskRunn
     from audits.config import load_config
     from flows.audit_many import DatasetRunsFailed, audit_many
 
-    load_config(config)  # one-line ConfigError before any flow starts
+    loaded = load_config(config)  # one-line ConfigError before any flow starts
+    chosen = [loaded.dataset(name) for name in only] if only else loaded.datasets
+    for folder in (loaded.out_dir, *(dataset.out_dir for dataset in chosen)):
+        check_output_folder(folder)
     try:
         summary = audit_many.with_options(task_runner=task_runner)(config, only=only)
     except DatasetRunsFailed as failed:
@@ -134,6 +138,7 @@ def execute(args: argparse.Namespace, *, path: str, target: str, strict: bool = 
         budget_seconds=args.budget_seconds,
         random_state=args.seed,
     )
+    check_output_folder(args.out)
     read_dataset(path, target=target, columns=[])
     if args.reference:
         read_dataset(args.reference, target=target, columns=[])

@@ -170,3 +170,108 @@ def test_run_argument_errors_are_one_line(tmp_path, capsys, argv, message):
     assert not (tmp_path / "out").exists()
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and message in err[0]
+
+
+def _config(path: Path, *, out_dir: str = "out", dataset_out: str | None = None) -> Path:
+    """A config of one dataset ``a`` at ``path``."""
+    frame = pd.DataFrame({"x": [0.0, 1.0] * 50, "y": ["a", "b"] * 50})
+    frame.to_parquet(path.with_name("a.parquet"))
+    config = path
+    own = f'out_dir = "{dataset_out}"\n' if dataset_out else ""
+    config.write_text(
+        f'out_dir = "{out_dir}"\n[[datasets]]\nname = "a"\npath = "a.parquet"\ntarget = "y"\n' + own
+    )
+    return config
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["run", "{sample}", "--target", "Status", "--out", "{file}"], "is a file"),
+        (
+            ["run", "{sample}", "--target", "Status", "--out", "{file}/deeper/out"],
+            "cannot be created: {file} is a file",
+        ),
+        (["run", "--config", "{config_out_is_file}"], "output folder {file} is a file"),
+        (["run", "--config", "{dataset_out_under_file}"], "{file} is a file"),
+        (["run", "--config", "{config_out_is_file}", "--only", "nosuch"], "no dataset named"),
+    ],
+    ids=["out-is-file", "out-under-file", "config-out-is-file", "dataset-out-under-file", "only"],
+)
+def test_unusable_output_folders_exit_2_before_anything_runs(tmp_path, capsys, argv, message):
+    from audits.data import sample_path
+
+    file = tmp_path / "taken"
+    file.write_text("keep me")
+    names = {
+        "sample": sample_path(),
+        "file": file,
+        "config_out_is_file": _config(tmp_path / "one.toml", out_dir=str(file)),
+        "dataset_out_under_file": _config(tmp_path / "two.toml", dataset_out=f"{file}/a"),
+    }
+    before = sorted(tmp_path.rglob("*"))
+    assert main([arg.format(**names) for arg in argv]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and message.format(**names) in err[0], err
+    assert sorted(tmp_path.rglob("*")) == before  # nothing written, not even a folder
+    assert file.read_text() == "keep me"
+
+
+def _results_document() -> dict:
+    import json
+
+    return json.loads((Path(__file__).parents[1] / "data" / "report_results.json").read_text())
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda d: d.update(schema_version="0"), "has schema_version '0'; this version reads '1'"),
+        (lambda d: d.pop("schema_version"), "has schema_version None"),
+        (lambda d: d.clear(), "has schema_version None"),
+        (lambda d: d.update(overview=5), "overview must be an object; got int"),
+        (lambda d: d.pop("validation"), "the document lacks validation"),
+        (lambda d: d["overview"].update(n_rows="many"), "overview.n_rows must be a int; got str"),
+        (lambda d: d["overview"].pop("target"), "overview lacks target"),
+        (lambda d: d["labels"]["noise"].update(worst={}), "labels.noise.worst must be a list"),
+    ],
+    ids=[
+        "version",
+        "no-version",
+        "empty",
+        "section-type",
+        "no-section",
+        "field",
+        "no-field",
+        "list",
+    ],
+)
+def test_render_refuses_results_of_another_shape(tmp_path, capsys, change, message):
+    import json
+
+    document = _results_document()
+    change(document)
+    path = tmp_path / "results.json"
+    path.write_text(json.dumps(document))
+    assert main(["render", str(path)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and message in err[0], err
+    assert not (tmp_path / "report.html").exists()
+
+
+@pytest.mark.parametrize(
+    ("out", "message"), [("folder", "is a folder"), ("taken/report.html", "taken is a file")]
+)
+def test_render_refuses_an_unusable_output_file(tmp_path, capsys, out, message):
+    import json
+
+    path = tmp_path / "results.json"
+    path.write_text(json.dumps(_results_document()))
+    (tmp_path / "folder").mkdir()
+    (tmp_path / "taken").write_text("keep me")
+    assert main(["render", str(path), "--out", str(tmp_path / out)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and message in err[0], err
+    assert (tmp_path / "taken").read_text() == "keep me" and not any(
+        (tmp_path / "folder").iterdir()
+    )
