@@ -15,6 +15,7 @@ __all__ = [
     "atomic_path",
     "check_output_file",
     "check_output_folder",
+    "remove_pending",
     "write_bytes",
     "write_json",
     "write_text",
@@ -29,6 +30,9 @@ def _read_umask() -> int:
 
 
 _UMASK = _read_umask()
+
+#: Temporary files of the writes under way, in any thread.
+_PENDING: set[Path] = set()
 
 
 def atomic_path(path: str | os.PathLike[str], writer: Callable[[Path], None]) -> Path:
@@ -53,6 +57,7 @@ def atomic_path(path: str | os.PathLike[str], writer: Callable[[Path], None]) ->
     fd, tmp_name = tempfile.mkstemp(prefix=f".{final.name}.", suffix=".tmp", dir=final.parent)
     os.close(fd)
     tmp = Path(tmp_name)
+    _PENDING.add(tmp)
     try:
         writer(tmp)
         os.chmod(tmp, 0o666 & ~_UMASK)
@@ -60,7 +65,15 @@ def atomic_path(path: str | os.PathLike[str], writer: Callable[[Path], None]) ->
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+    finally:
+        _PENDING.discard(tmp)
     return final
+
+
+def remove_pending() -> None:
+    """Delete the temporary files of the writes under way, before the process ends hard."""
+    for tmp in list(_PENDING):
+        tmp.unlink(missing_ok=True)
 
 
 def check_output_folder(path: str | os.PathLike[str]) -> Path:

@@ -1,7 +1,8 @@
 """The ``audits`` command.
 
 Exit codes: 0 every expectation passed, 1 an expectation failed, 2 bad input or
-configuration (one line on stderr), 3 an unexpected internal error, 130 interrupted.
+configuration (one line on stderr), 3 an unexpected internal error, 130 interrupted
+(Ctrl-C), 143 terminated (SIGTERM); a flow stops at once on either (see ``_stopping``).
 Each subcommand lives in a module of its own exposing ``add_parser(subparsers)``.
 """
 

@@ -11,6 +11,7 @@ from audits.errors import ConfigError
 from audits.io import read_dataset
 from audits.sufficiency import METRICS, check_options
 from flows.cli._runner_options import add_runner_options, chosen_runner
+from flows.cli._stopping import run_stoppable
 
 if TYPE_CHECKING:
     from prefect.task_runners import TaskRunner
@@ -60,7 +61,9 @@ def execute_config(config: str, *, only: list[str] | None, task_runner: TaskRunn
     for folder in (loaded.out_dir, *(dataset.out_dir for dataset in chosen)):
         check_output_folder(folder)
     try:
-        summary = audit_many.with_options(task_runner=task_runner)(config, only=only)
+        summary = run_stoppable(
+            lambda: audit_many.with_options(task_runner=task_runner)(config, only=only)
+        )
     except DatasetRunsFailed as failed:
         print(f"audits: {failed}", file=sys.stderr)
         return 1
@@ -145,19 +148,22 @@ def execute(args: argparse.Namespace, *, path: str, target: str, strict: bool = 
     from flows.audit_dataset import audit_dataset
 
     labels = [x.strip() for x in args.labels.split(",")] if args.labels else None
-    outcome = audit_dataset.with_options(task_runner=chosen_runner(args))(
-        path,
-        target,
-        args.out,
-        reference=args.reference,
-        sample=args.sample,
-        allowed_labels=labels,
-        suite_dir=args.suites,
-        forecast=args.forecast,
-        metric=args.metric,
-        target_score=args.target_score,
-        budget_seconds=args.budget_seconds,
-        seed=args.seed,
+    flow = audit_dataset.with_options(task_runner=chosen_runner(args))
+    outcome = run_stoppable(
+        lambda: flow(
+            path,
+            target,
+            args.out,
+            reference=args.reference,
+            sample=args.sample,
+            allowed_labels=labels,
+            suite_dir=args.suites,
+            forecast=args.forecast,
+            metric=args.metric,
+            target_score=args.target_score,
+            budget_seconds=args.budget_seconds,
+            seed=args.seed,
+        )
     )
     verdict = (
         "all expectations passed"

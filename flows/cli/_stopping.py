@@ -1,0 +1,90 @@
+"""Stopping at once on SIGTERM or Ctrl-C while a flow runs.
+
+In the main thread, Prefect's engine turns SIGTERM into a crash that it reports to the
+server, and waits for the running tasks first. When the temporary server has already
+gone (``timeout`` and a terminal signal the whole process group), that took over two
+minutes here and printed dozens of connection errors. So the command runs the flow in a
+worker thread and keeps the main thread for the signals: on SIGTERM or Ctrl-C it deletes
+the temporary files of the writes under way, stops the fit helpers and the temporary
+Prefect server, prints one line and exits (143 or 130) without waiting for the flow.
+Reports are only ever renamed into place once complete, so none is left half-written.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+import sys
+import threading
+from collections.abc import Callable
+from types import FrameType
+from typing import Any, TypeVar
+
+from audits import _atomic
+
+__all__ = ["EXIT_INTERRUPTED", "EXIT_TERMINATED", "run_stoppable"]
+
+EXIT_TERMINATED = 128 + signal.SIGTERM
+EXIT_INTERRUPTED = 128 + signal.SIGINT
+
+T = TypeVar("T")
+
+
+class _Terminated(BaseException):
+    """Raised in the main thread by the SIGTERM handler."""
+
+
+def _raise_terminated(signum: int, frame: FrameType | None) -> None:
+    raise _Terminated
+
+
+def run_stoppable(call: Callable[[], T]) -> T:
+    """Return ``call()``, run in a worker thread that SIGTERM and Ctrl-C end at once.
+
+    Off the main thread (no signals reach it), ``call`` simply runs here.
+
+    Raises
+    ------
+    BaseException
+        Whatever ``call`` raised.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        return call()
+    outcome: dict[str, Any] = {}
+
+    def target() -> None:
+        try:
+            outcome["value"] = call()
+        except BaseException as exc:  # noqa: BLE001 - handed to the main thread
+            outcome["error"] = exc
+
+    worker = threading.Thread(target=target, name="audits-flow", daemon=True)
+    previous = signal.signal(signal.SIGTERM, _raise_terminated)
+    try:
+        worker.start()
+        while worker.is_alive():
+            worker.join(0.5)
+    except _Terminated:
+        _exit_now("terminated", EXIT_TERMINATED)
+    except KeyboardInterrupt:
+        _exit_now("interrupted", EXIT_INTERRUPTED)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["value"]
+
+
+def _exit_now(what: str, code: int) -> None:
+    """Clean up what the flow thread leaves behind and end the process."""
+    print(f"audits: {what}", file=sys.stderr, flush=True)
+    _atomic.remove_pending()
+    for child in multiprocessing.active_children():
+        child.kill()
+    if "prefect.server.api.server" in sys.modules:  # a temporary server may run
+        from prefect.server.api.server import SubprocessASGIServer
+
+        SubprocessASGIServer().stop()  # the instance the client started, if any
+    sys.stdout.flush()
+    os._exit(code)
