@@ -42,6 +42,9 @@ STATUSES = {
 }
 
 
+_PREFECT_PREAMBLE = "Flow run encountered an exception: "
+
+
 class DatasetRunsFailed(RuntimeError):
     """Raised at the end of ``audit-many`` when some datasets' runs failed."""
 
@@ -114,8 +117,9 @@ def _row(dataset: DatasetConfig, **fields: Any) -> dict[str, Any]:
 
 
 def _message(state: State[Any]) -> str:
+    """First line of why ``state`` failed, without Prefect's preamble."""
     text = (state.message or state.name or "").strip().splitlines()
-    return text[0] if text else "failed"
+    return text[0].removeprefix(_PREFECT_PREAMBLE) if text else "failed"
 
 
 @flow(name="audit-many", log_prints=True, task_runner=make_task_runner("sequential"))
@@ -156,11 +160,12 @@ def audit_many(config: str, only: list[str] | None = None) -> dict[str, Any]:
         else:  # the task itself broke (e.g. a Dask worker died): still one row
             rows.append(_row(dataset, state=future.state.name, message=_message(future.state)))
     summary = write_index(loaded, rows)
-    errors = [row["name"] for row in rows if row["status"] == "error"]
+    errors = [row for row in rows if row["status"] == "error"]
     if errors:
         raise DatasetRunsFailed(
             f"{len(errors)} of {len(rows)} dataset run(s) failed: "
-            f"{', '.join(errors)}; see {summary['index']}"
+            f"{', '.join(row['name'] for row in errors)}; see {summary['index']}"
+            + "".join(f"\n  {row['name']}: {row['message']}" for row in errors)
         )
     return summary
 

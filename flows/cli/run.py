@@ -10,6 +10,7 @@ from audits._atomic import check_output_folder
 from audits.errors import ConfigError
 from audits.io import read_dataset
 from audits.sufficiency import METRICS, check_options
+from flows.cli._arguments import positive_int
 from flows.cli._runner_options import add_runner_options, chosen_runner
 from flows.cli._stopping import run_stoppable
 
@@ -88,7 +89,7 @@ def add_audit_options(parser: argparse.ArgumentParser) -> None:
         help="reference dataset (same columns) to measure drift against",
     )
     parser.add_argument(
-        "--sample", type=int, metavar="N", help="audit a uniform random sample of N rows"
+        "--sample", type=positive_int, metavar="N", help="audit a uniform random sample of N rows"
     )
     parser.add_argument(
         "--labels",

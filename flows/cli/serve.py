@@ -8,6 +8,7 @@ import sys
 from typing import Any
 
 from audits.config import load_config
+from flows.cli._arguments import positive_int
 from flows.cli._runner_options import add_runner_options, chosen_runner
 
 __all__ = ["add_parser", "execute"]
@@ -37,7 +38,7 @@ def add_parser(subparsers: Any) -> None:
     )
     add_runner_options(parser)
     parser.add_argument(
-        "--limit", type=int, metavar="N", help="at most N flow runs at the same time"
+        "--limit", type=positive_int, metavar="N", help="at most N flow runs at the same time"
     )
     parser.add_argument(
         "--dry-run",

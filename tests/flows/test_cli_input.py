@@ -172,6 +172,22 @@ def test_run_argument_errors_are_one_line(tmp_path, capsys, argv, message):
     assert len(err) == 1 and message in err[0]
 
 
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["run", "x.parquet", "--target", "y", "--sample", "0"], "--sample: must be at least 1"),
+        (["run", "x.parquet", "--target", "y", "--sample", "1.5"], "must be a whole number"),
+        (["serve", "--config", "c.toml", "--limit", "0"], "--limit: must be at least 1; got 0"),
+        (["serve", "--config", "c.toml", "--limit", "-3"], "must be at least 1; got -3"),
+    ],
+)
+def test_counts_below_one_are_refused_by_the_parser(capsys, argv, message):
+    with pytest.raises(SystemExit) as exited:
+        main(argv)
+    assert exited.value.code == 2
+    assert message in capsys.readouterr().err.strip().splitlines()[-1]
+
+
 def _config(path: Path, *, out_dir: str = "out", dataset_out: str | None = None) -> Path:
     """A config of one dataset ``a`` at ``path``."""
     frame = pd.DataFrame({"x": [0.0, 1.0] * 50, "y": ["a", "b"] * 50})

@@ -388,6 +388,9 @@ def test_audit_many_one_bad_dataset_fails_alone(many_on_threads):
     folder, _, state = many_on_threads
     assert state.is_failed()
     assert "2 of 4 dataset run(s) failed: missing, slow" in state.message
+    # One line per failed run says why, without Prefect's preamble.
+    assert "\n  missing: InputError: no such file or folder: " in state.message
+    assert "\n  slow: " in state.message
 
     summary = json.loads((folder / "index" / "summary.json").read_text())
     rows = {row["name"]: row for row in summary["datasets"]}
@@ -396,7 +399,7 @@ def test_audit_many_one_bad_dataset_fails_alone(many_on_threads):
         assert rows[name]["status"] in ("passed", "failed")  # the verdict of the suites
         assert (folder / "index" / name / "results.json").is_file()
     assert rows["missing"]["status"] == "error"
-    assert "no such file or folder" in rows["missing"]["message"]
+    assert rows["missing"]["message"].startswith("InputError: no such file or folder")
     assert rows["slow"]["status"] == "error"
     assert rows["slow"]["state"] == "TimedOut"
     assert summary["counts"]["error"] == 2
