@@ -70,7 +70,8 @@ def run_stoppable(call: Callable[[], T]) -> T:
     except KeyboardInterrupt:
         _exit_now("interrupted", EXIT_INTERRUPTED)
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        if previous is not None:  # None: a handler set outside Python, which stays replaced
+            signal.signal(signal.SIGTERM, previous)
     if "error" in outcome:
         raise outcome["error"]
     return outcome["value"]
