@@ -32,6 +32,7 @@ import os
 import re
 import tomllib
 import zoneinfo
+from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
 from typing import Any, Literal
@@ -368,6 +369,16 @@ class AuditsConfig(_Frozen):
             f"no dataset named {name!r} in the config; datasets are: {names}",
             reason="unknown_dataset",
         )
+
+    def chosen(self, only: Sequence[str] | None = None) -> list[DatasetConfig]:
+        """The datasets called ``only``, in that order; every dataset when ``only`` is empty.
+
+        Raises
+        ------
+        ConfigError
+            A name in ``only`` is no dataset's (see :meth:`dataset`).
+        """
+        return [self.dataset(name) for name in only] if only else list(self.datasets)
 
 
 def load_config(path: str | os.PathLike[str]) -> AuditsConfig:

@@ -149,7 +149,7 @@ def audit_many(config: str, only: list[str] | None = None) -> dict[str, Any]:
         After writing the index, when the run of any dataset failed.
     """
     loaded = load_config(config)
-    datasets = [loaded.dataset(name) for name in only] if only else list(loaded.datasets)
+    datasets = loaded.chosen(only)
     _atomic.check_output_folder(loaded.out_dir)
     futures = [audit_one.submit(dataset) for dataset in datasets]
     wait(futures)

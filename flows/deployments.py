@@ -72,7 +72,7 @@ def _specs(
     """(flow with its options, deployment keywords) of each deployment of ``config``."""
     options: dict[str, Any] = {} if task_runner is None else {"task_runner": task_runner}
     specs = []
-    datasets = [config.dataset(name) for name in only] if only else list(config.datasets)
+    datasets = config.chosen(only)
     for dataset in datasets:
         specs.append(
             (

@@ -88,7 +88,7 @@ __all__ = [
     "measure_within_budget",
     "plan_anchors",
     "render_text",
-    "target_score_problem",
     "rows_for_target",
     "summarise_anchors",
+    "target_score_problem",
 ]

@@ -19,7 +19,7 @@ import sys
 import threading
 from collections.abc import Callable
 from types import FrameType
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 from audits import _atomic
 
@@ -77,7 +77,7 @@ def run_stoppable(call: Callable[[], T]) -> T:
     return outcome["value"]
 
 
-def _exit_now(what: str, code: int) -> None:
+def _exit_now(what: str, code: int) -> NoReturn:
     """Clean up what the flow thread leaves behind and end the process."""
     print(f"audits: {what}", file=sys.stderr, flush=True)
     _atomic.remove_pending()

@@ -58,8 +58,7 @@ def execute_config(config: str, *, only: list[str] | None, task_runner: TaskRunn
     from flows.audit_many import DatasetRunsFailed, audit_many
 
     loaded = load_config(config)  # one-line ConfigError before any flow starts
-    chosen = [loaded.dataset(name) for name in only] if only else loaded.datasets
-    for folder in (loaded.out_dir, *(dataset.out_dir for dataset in chosen)):
+    for folder in (loaded.out_dir, *(dataset.out_dir for dataset in loaded.chosen(only))):
         check_output_folder(folder)
     try:
         summary = run_stoppable(
