@@ -29,7 +29,10 @@ end of LCDB's quantile curves so that 5 % of the residuals fall beyond each end 
 the 90 % interval. It prints, per kind, the coverage and median width of LCDB's own
 intervals, of LCDB's rescaled by the two factors alone, and of the refitted model,
 the last two cross-fitted by dataset (the model used for a dataset's pairs was
-fitted on the other datasets). ``--write`` writes the refitted models to
+fitted on the other datasets), and the 90th percentile of the refitted intervals'
+uses (``forecast.interval_use``; about 1 when calibrated), over all pairs and over
+those from at least 1,500 rows given, the sizes of the forecast benchmark.
+``--write`` writes the refitted models to
 ``audits/sufficiency/_model_calibration_data.py``.
 
 Usage: the pairs behind the committed models are in ``model_intervals_pairs.jsonl.gz``
@@ -58,7 +61,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from forecast import DEFAULT_DIR, load, markdown, split_target, truth
+from forecast import DEFAULT_DIR, interval_use, load, markdown, split_target, truth
 from sklearn.model_selection import train_test_split
 from threadpoolctl import threadpool_limits
 
@@ -72,6 +75,8 @@ FRACTIONS = (1 / 4, 1 / 8)
 TAIL = 0.05
 """Share of residuals beyond each end of the calibrated (90 %) interval."""
 TRIVIAL = 0.995
+LARGE = 1_500
+"""Rows given from which a pair is as large as the forecast benchmark's (1,552 to 25,465)."""
 RATIO_TERM = FEATURES.index("log_ratio")
 OUT = Path(__file__).resolve().parents[1] / "audits" / "sufficiency" / "_model_calibration_data.py"
 PAIRS = Path(__file__).resolve().with_name("model_intervals_pairs.jsonl.gz")
@@ -267,14 +272,24 @@ def interval(pairs: pd.DataFrame, model: dict) -> tuple[np.ndarray, np.ndarray]:
     return np.clip(low, 0.0, 1.0), np.clip(high, 0.0, 1.0)
 
 
-def cross_fitted(pairs: pd.DataFrame, **options: bool) -> tuple[float, float]:
-    """Coverage and median width when each dataset's intervals were fitted on the others."""
-    inside, width = [], []
+def cross_fitted(pairs: pd.DataFrame, **options: bool) -> pd.DataFrame:
+    """Each pair's ``covered``, ``width`` and ``use`` (see :func:`interval_use`) when its
+    dataset's intervals were fitted on the other datasets."""
+    parts = []
     for name, held in pairs.groupby("dataset"):
         low, high = interval(held, fit(pairs[pairs.dataset != name], **options))
-        inside.append((low <= held.truth) & (held.truth <= high))
-        width.append(high - low)
-    return float(np.concatenate(inside).mean()), float(np.median(np.concatenate(width)))
+        uses = map(interval_use, held.forecast, low, high, held.truth)
+        parts.append(
+            pd.DataFrame(
+                {
+                    "covered": (low <= held.truth) & (held.truth <= high),
+                    "width": high - low,
+                    "use": list(uses),
+                },
+                index=held.index,
+            )
+        )
+    return pd.concat(parts).loc[pairs.index]
 
 
 def evaluate(pairs: pd.DataFrame) -> pd.DataFrame:
@@ -282,6 +297,12 @@ def evaluate(pairs: pd.DataFrame) -> pd.DataFrame:
     lcdb = {"coef": dict(zip(FEATURES, _lcdb_coef(), strict=True)), "low": 1.0, "high": 1.0}
     rows = []
     for kind, part in pairs.groupby("model"):
+        crossed = {
+            name: cross_fitted(part, refit_scale=refit)
+            for name, refit in (("factors only", False), ("refitted scale", True))
+        }
+        uses = crossed["refitted scale"].use
+        use_all, use_large = uses.quantile(0.9), uses[part.n_given >= LARGE].quantile(0.9)
         low, high = interval(part, lcdb)
         inside = (low <= part.truth) & (part.truth <= high)
         rows.append(
@@ -292,11 +313,10 @@ def evaluate(pairs: pd.DataFrame) -> pd.DataFrame:
                 "median abs err": f"{np.median(np.abs(_residual(part))):.4f}",
                 "LCDB coverage, width": f"{inside.mean():.1%}, {np.median(high - low):.4f}",
                 **{
-                    f"{name} (cross-fitted)": "{:.1%}, {:.4f}".format(
-                        *cross_fitted(part, refit_scale=refit)
-                    )
-                    for name, refit in (("factors only", False), ("refitted scale", True))
+                    f"{name} (cross-fitted)": f"{f.covered.mean():.1%}, {f.width.median():.4f}"
+                    for name, f in crossed.items()
                 },
+                f"p90 use, all / from {LARGE:,} given": f"{use_all:.2f} / {use_large:.2f}",
             }
         )
     return pd.DataFrame(rows)
