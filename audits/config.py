@@ -203,8 +203,9 @@ class DatasetOptions(_Frozen):
     target_score : float, optional
         Forecast the rows each model needs to reach this score.
     budget_seconds : float, optional
-        Wall-time budget of the forecast: larger anchors are skipped to keep it (the
-        flow's default when not set).
+        Wall-time budget of the forecast, and another of the resampling what-if: larger
+        anchors and rebalancing arms are skipped to keep them (the flow's default when
+        not set).
     timeout_seconds : float, optional
         Hard limit of one audit run of the dataset: a run still going after it is
         stopped and marked failed (the other datasets go on).

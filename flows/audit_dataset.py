@@ -108,10 +108,17 @@ def labels_task(
 
 
 @task(name="audit-imbalance", cache_policy=DATASET_CACHE)
-def imbalance_task(dataset: Dataset, oof: OutOfFold, seed: int) -> ImbalanceAudit:
+def imbalance_task(
+    dataset: Dataset, oof: OutOfFold, budget_seconds: float | None, seed: int
+) -> ImbalanceAudit:
     """Class counts, imbalance ratio, per-class metrics and the resampling what-if."""
     return audit_imbalance(
-        dataset.X, dataset.y, oof, random_state=seed, map_fn=fan_out("fit-resampling-arm")
+        dataset.X,
+        dataset.y,
+        oof,
+        budget_seconds=budget_seconds,
+        random_state=seed,
+        map_fn=fan_out("fit-resampling-arm"),
     )
 
 
@@ -258,7 +265,8 @@ def audit_dataset(
     target_score : float, optional
         Forecast the rows each model needs to reach this score.
     budget_seconds : float or None, default=300
-        Wall-time budget of the forecast; larger anchors are skipped to keep it.
+        Wall-time budget of the forecast, and another of the resampling what-if: larger
+        anchors and rebalancing arms are skipped to keep them.
     seed : int, default=0
         Seed of sampling and models.
 
@@ -290,7 +298,7 @@ def audit_dataset(
         )
         labels, issues = labels_task(dataset, oof, allowed_labels, reference_classes)
     with stage("imbalance audit", timings):
-        imbalance = imbalance_task(dataset, oof, seed)
+        imbalance = imbalance_task(dataset, oof, budget_seconds, seed)
     drift = None
     if reference_data is not None:
         with stage("drift audit", timings):

@@ -139,6 +139,7 @@ def audit_imbalance(
     what_if: bool = True,
     n_folds: int = 5,
     what_if_rows: int = 20_000,
+    budget_seconds: float | None = None,
     random_state: int = 0,
     map_fn: Callable[[Callable, Iterable], Iterable] = map,
 ) -> ImbalanceAudit:
@@ -158,6 +159,9 @@ def audit_imbalance(
         Folds of the what-if.
     what_if_rows : int, default=20000
         The what-if runs on a stratified sample of about this many rows when there are more.
+    budget_seconds : float, optional
+        Wall-time budget of the what-if: rebalancing arms predicted not to fit in it are
+        skipped (see :func:`audits.imbalance.resampling_what_if`).
     random_state : int, default=0
     map_fn : callable, default=map
         ``map_fn(fit_one, tasks)``; pass a parallel map to fan the what-if fits out.
@@ -200,6 +204,7 @@ def audit_imbalance(
                 n_folds=n_folds,
                 max_rows=what_if_rows,
                 random_state=random_state,
+                budget_seconds=budget_seconds,
                 map_fn=map_fn,
             )
             if what_if

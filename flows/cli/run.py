@@ -121,7 +121,8 @@ def add_audit_options(parser: argparse.ArgumentParser) -> None:
         type=float,
         default=300.0,
         metavar="B",
-        help="wall-time budget of the forecast (default: %(default)s)",
+        help="wall-time budget of the forecast, and another of the resampling what-if "
+        "(default: %(default)s)",
     )
     parser.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
     add_runner_options(parser)

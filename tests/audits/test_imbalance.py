@@ -226,6 +226,73 @@ def test_what_if_refuses_bad_arguments():
         resampling_what_if(X[["empty"]], y)
     with pytest.raises(DataError, match="too few rows"):
         resampling_what_if(X.iloc[:3], pd.Series(["a", "b", "a"]), n_folds=5, max_rows=100)
+    for budget in (0.0, -1.0, math.nan, math.inf):
+        with pytest.raises(InputError, match="`budget_seconds` must be a positive number"):
+            resampling_what_if(X, y, budget_seconds=budget)
+
+
+class _FakeClock:
+    """A clock that a fit advances by ``seconds`` (twice that for the class-weight arm
+    when ``slow_weights``), and a ``map_fn`` that counts its calls."""
+
+    def __init__(self, seconds: float, *, slow_weights: bool = False) -> None:
+        self.now, self.seconds, self.slow_weights, self.calls = 0.0, seconds, slow_weights, []
+
+    def __call__(self) -> float:
+        return self.now
+
+    def map_fn(self, function, items):
+        items = list(items)
+        self.calls.append(len(items))
+        out = []
+        for item in items:
+            weighted = "bins" in getattr(item[0], "named_steps", {})
+            self.now += self.seconds * (2 if weighted and self.slow_weights else 1)
+            out.append(function(item))
+        return out
+
+
+def test_budget_skips_the_arms_predicted_not_to_fit(monkeypatch):
+    """300 rows, 30 rare: over-sampling raises them to 270, 1.8 times the rows, so with
+    10 s per fit and 3 folds none takes 30 s and each over-sampling arm is predicted at
+    54 s."""
+    X, y = _imbalanced()
+    clock = _FakeClock(10.0)
+    monkeypatch.setattr("audits.imbalance._whatif.perf_counter", clock)
+    what_if = resampling_what_if(X, y, n_folds=3, budget_seconds=75, map_fn=clock.map_fn)
+    arms = {a.name: a for a in what_if.arms}
+    assert clock.calls == [3, 3]  # none, then class weights; one arm at a time
+    assert len(arms["none"].scores) == len(arms["class_weight"].scores) == 3
+    for name in ("random_oversampling", "smote"):
+        assert arms[name].scores == ()
+        assert arms[name].skipped == (
+            "predicted to take 54 s, more than the 15 s left of the what-if's 75 s budget"
+        )
+    assert what_if.best_arm == "class_weight"
+
+    slow = _FakeClock(10.0, slow_weights=True)  # class weights take twice their prediction
+    monkeypatch.setattr("audits.imbalance._whatif.perf_counter", slow)
+    what_if = resampling_what_if(X, y, n_folds=3, budget_seconds=200, map_fn=slow.map_fn)
+    arms = {a.name: a for a in what_if.arms}
+    assert slow.calls == [3, 3, 3] and slow.now == 120.0
+    assert arms["smote"].skipped == (
+        "predicted to take 108 s, more than the 80 s left of the what-if's 200 s budget"
+    )
+
+    short = _FakeClock(10.0)
+    monkeypatch.setattr("audits.imbalance._whatif.perf_counter", short)
+    what_if = resampling_what_if(X, y, n_folds=3, budget_seconds=1, map_fn=short.map_fn)
+    assert short.calls == [3]  # none always runs: it is the baseline
+    assert [a.name for a in what_if.arms if a.scores] == ["none"]
+    assert what_if.best_arm is None
+    assert what_if.recommendation == (
+        "no rebalancing arm could be compared to no resampling: predicted to take 30 s, "
+        "more than the 0 s left of the what-if's 1 s budget"
+    )
+
+    unbounded = _FakeClock(10.0)
+    resampling_what_if(X, y, n_folds=3, map_fn=unbounded.map_fn)
+    assert unbounded.calls == [12]  # without a budget every fit goes out at once
 
 
 def test_oversampling_targets_are_capped_with_many_classes():
