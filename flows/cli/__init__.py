@@ -17,11 +17,11 @@ from collections.abc import Sequence
 import flows  # noqa: F401 - sets the analytics-off defaults before prefect is imported
 from audits.errors import AuditError
 from flows.cli import demo, forecast, render, run, serve
+from flows.cli._stopping import EXIT_INTERNAL
 
 __all__ = ["main"]
 
 COMMANDS = (run, demo, forecast, render, serve)
-EXIT_INTERNAL = 3
 
 
 def _parser() -> argparse.ArgumentParser:

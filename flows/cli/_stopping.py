@@ -8,6 +8,12 @@ worker thread and keeps the main thread for the signals: on SIGTERM or Ctrl-C it
 the temporary files of the writes under way, stops the fit helpers and the temporary
 Prefect server, prints one line and exits (143 or 130) without waiting for the flow.
 Reports are only ever renamed into place once complete, so none is left half-written.
+
+The main thread also watches the temporary server. When it dies under a running flow
+(killed, out of memory), Prefect's events worker retried each of the run's events for
+about 7 s in turn: the flow wrote its report, then the command hung for minutes printing
+connection errors before failing. Now the command ends the same way within a second,
+with one line and the internal-error code (3).
 """
 
 from __future__ import annotations
@@ -23,8 +29,9 @@ from typing import Any, NoReturn, TypeVar
 
 from audits import _atomic
 
-__all__ = ["EXIT_INTERRUPTED", "EXIT_TERMINATED", "run_stoppable"]
+__all__ = ["EXIT_INTERNAL", "EXIT_INTERRUPTED", "EXIT_TERMINATED", "run_stoppable"]
 
+EXIT_INTERNAL = 3
 EXIT_TERMINATED = 128 + signal.SIGTERM
 EXIT_INTERRUPTED = 128 + signal.SIGINT
 
@@ -65,6 +72,12 @@ def run_stoppable(call: Callable[[], T]) -> T:
         worker.start()
         while worker.is_alive():
             worker.join(0.5)
+            if (died := _dead_server_code()) is not None:
+                _exit_now(
+                    "error: the temporary Prefect server stopped during the run "
+                    f"(exit code {died}); the run was abandoned",
+                    EXIT_INTERNAL,
+                )
     except _Terminated:
         _exit_now("terminated", EXIT_TERMINATED)
     except KeyboardInterrupt:
@@ -75,6 +88,19 @@ def run_stoppable(call: Callable[[], T]) -> T:
     if "error" in outcome:
         raise outcome["error"]
     return outcome["value"]
+
+
+def _dead_server_code() -> int | None:
+    """Exit code of a temporary Prefect server that this process started and that died."""
+    if "prefect.server.api.server" not in sys.modules:
+        return None
+    from prefect.server.api.server import SubprocessASGIServer
+
+    server = SubprocessASGIServer()  # the instance the client started, if any
+    process = server.server_process
+    if server.running and process is not None and process.poll() is not None:
+        return process.returncode
+    return None
 
 
 def _exit_now(what: str, code: int) -> NoReturn:

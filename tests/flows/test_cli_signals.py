@@ -1,4 +1,5 @@
-"""SIGTERM and Ctrl-C end ``audits run`` at once, leaving no process and no half-written file.
+"""SIGTERM, Ctrl-C and a dead temporary server end ``audits run`` at once, leaving no process
+and no half-written file.
 
 Seen before the fix: ``timeout -s TERM 45 audits run ...`` ended only after 196 s, with 32
 "EventsWorker failed to process item" errors and an internal error (exit 3), because
@@ -16,6 +17,7 @@ import subprocess
 import sys
 import threading
 import time
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -57,23 +59,21 @@ def _group_is_empty(pgid, *, within):
     return False
 
 
-@pytest.mark.parametrize(
-    ("signum", "to_group", "own_server", "code", "said"),
-    [
-        # `kill PID`: only the command gets the signal; its temporary server must be stopped.
-        (signal.SIGTERM, False, True, 143, "audits: terminated"),
-        # `timeout` and a terminal signal the whole process group.
-        (signal.SIGTERM, True, False, 143, "audits: terminated"),
-        (signal.SIGINT, True, False, 130, "audits: interrupted"),
-    ],
-    ids=["term-pid-temporary-server", "term-group", "ctrl-c"],
-)
-def test_a_signal_during_the_forecast_ends_the_run_at_once(
-    prefect_harness, tmp_path, signum, to_group, own_server, code, said
-):
-    env = {**os.environ, "PREFECT_HOME": str(tmp_path / "home")}
-    if not own_server:
-        env["PREFECT_API_URL"] = prefect_harness
+def _children(pid):
+    """Process ids whose parent is ``pid`` (from /proc)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError):
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            if int(fields[1]) == pid:
+                found.append(int(stat.parent.name))
+    return found
+
+
+@contextlib.contextmanager
+def _run_until_the_forecast(tmp_path, env):
+    """``audits run`` in its own process group, yielded once its fits are under way,
+    with a queue of its stderr lines; killed with its group on the way out."""
     out = tmp_path / "out"
     command = [sys.executable, "-c", _MAIN, "run", str(_dataset(tmp_path / "d.parquet"))]
     child = subprocess.Popen(
@@ -92,22 +92,74 @@ def test_a_signal_during_the_forecast_ends_the_run_at_once(
         while FORECAST_STARTS not in (seen or [""])[-1]:
             seen.append(lines.get(timeout=120))
         time.sleep(1.0)  # the fits are under way
-        sent = time.monotonic()
-        if to_group:
-            os.killpg(child.pid, signum)
-        else:
-            child.send_signal(signum)
-        returned = child.wait(timeout=30)
-        took = time.monotonic() - sent
-        # Its temporary Prefect server and fit helpers went with it.
-        assert _group_is_empty(child.pid, within=5.0)
+        yield child, lines
     finally:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(child.pid, signal.SIGKILL)
         reader.join(timeout=10)
+
+
+def _check_ended(child, lines, out, *, sent, code, said):
+    """``child`` exits ``code`` within 10 s of ``sent``, saying only ``said``, leaving no
+    process of its group and no report, results or temporary file in ``out``."""
+    returned = child.wait(timeout=30)
+    took = time.monotonic() - sent
+    assert _group_is_empty(child.pid, within=5.0)  # its server and fit helpers went with it
     assert returned == code
     assert took < 10.0
     rest = _drain(lines)
     assert rest == [said], rest
     written = sorted(p.name for p in out.rglob("*")) if out.exists() else []
     assert not [name for name in written if name.endswith((".html", ".json", ".tmp"))], written
+
+
+@pytest.mark.parametrize(
+    ("signum", "to_group", "own_server", "code", "said"),
+    [
+        # `kill PID`: only the command gets the signal; its temporary server must be stopped.
+        (signal.SIGTERM, False, True, 143, "audits: terminated"),
+        # `timeout` and a terminal signal the whole process group.
+        (signal.SIGTERM, True, False, 143, "audits: terminated"),
+        (signal.SIGINT, True, False, 130, "audits: interrupted"),
+    ],
+    ids=["term-pid-temporary-server", "term-group", "ctrl-c"],
+)
+def test_a_signal_during_the_forecast_ends_the_run_at_once(
+    prefect_harness, tmp_path, signum, to_group, own_server, code, said
+):
+    env = {**os.environ, "PREFECT_HOME": str(tmp_path / "home")}
+    if not own_server:
+        env["PREFECT_API_URL"] = prefect_harness
+    with _run_until_the_forecast(tmp_path, env) as (child, lines):
+        sent = time.monotonic()
+        if to_group:
+            os.killpg(child.pid, signum)
+        else:
+            child.send_signal(signum)
+        _check_ended(child, lines, tmp_path / "out", sent=sent, code=code, said=said)
+
+
+def test_a_temporary_server_that_dies_ends_the_run_at_once(tmp_path):
+    """Seen before: the flow went on, wrote its report, then hung for minutes on
+    "EventsWorker failed to process item" errors (one per event, 7 s each)."""
+    env = {**os.environ, "PREFECT_HOME": str(tmp_path / "home")}
+    env.pop("PREFECT_API_URL", None)
+    with _run_until_the_forecast(tmp_path, env) as (child, lines):
+        (server,) = [pid for pid in _children(child.pid) if b"uvicorn" in _cmdline(pid)]
+        sent = time.monotonic()
+        os.kill(server, signal.SIGKILL)
+        _check_ended(
+            child,
+            lines,
+            tmp_path / "out",
+            sent=sent,
+            code=3,
+            said="audits: error: the temporary Prefect server stopped during the run "
+            "(exit code -9); the run was abandoned",
+        )
+
+
+def _cmdline(pid):
+    with contextlib.suppress(OSError):
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    return b""
