@@ -1,4 +1,4 @@
-"""Stopping at once on SIGTERM or Ctrl-C while a flow runs.
+"""Stopping at once on SIGTERM or Ctrl-C while a flow (or ``audits forecast``) runs.
 
 In the main thread, Prefect's engine turns SIGTERM into a crash that it reports to the
 server, and waits for the running tasks first. When the temporary server has already

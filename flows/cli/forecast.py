@@ -96,6 +96,7 @@ def run(args: argparse.Namespace) -> int:
     """Read the dataset, run the forecast, print it; return the exit code."""
     from audits.io import read_dataset
     from audits.sufficiency import assess, check_options, render_text
+    from flows.cli._stopping import run_stoppable
 
     options = {
         "metric": args.metric,
@@ -107,13 +108,15 @@ def run(args: argparse.Namespace) -> int:
     sample = _number("--sample", args.sample, int)
     dataset = read_dataset(args.path, target=args.target, sample=sample, seed=args.seed)
     labelled = dataset.y.notna().to_numpy()
-    result = assess(
-        dataset.X.loc[labelled],
-        dataset.y.loc[labelled],
-        models=tuple(m.strip() for m in args.models.split(",") if m.strip()),
-        at=_sizes(args.at),
-        n_jobs=_number("--jobs", args.jobs, int),
-        **options,
+    result = run_stoppable(
+        lambda: assess(
+            dataset.X.loc[labelled],
+            dataset.y.loc[labelled],
+            models=tuple(m.strip() for m in args.models.split(",") if m.strip()),
+            at=_sizes(args.at),
+            n_jobs=_number("--jobs", args.jobs, int),
+            **options,
+        )
     )
     if args.json:
         print(json.dumps(result.to_json_dict(), allow_nan=False))

@@ -27,10 +27,10 @@ FORECAST_STARTS = "sufficiency forecast ..."
 _MAIN = "import sys; from flows.cli import main; sys.exit(main(sys.argv[1:]))"
 
 
-def _dataset(path):
+def _dataset(path, n=1500):
     rng = np.random.default_rng(0)
-    x = rng.normal(size=(1500, 6))
-    label = np.where(x[:, 0] + 0.5 * x[:, 1] + rng.normal(scale=0.7, size=1500) > 0, "yes", "no")
+    x = rng.normal(size=(n, 6))
+    label = np.where(x[:, 0] + 0.5 * x[:, 1] + rng.normal(scale=0.7, size=n) > 0, "yes", "no")
     frame = pd.DataFrame(x, columns=[f"f{i}" for i in range(6)]).assign(label=label)
     frame.to_parquet(path)
     return path
@@ -59,14 +59,17 @@ def _group_is_empty(pgid, *, within):
     return False
 
 
-def _children(pid):
-    """Process ids whose parent is ``pid`` (from /proc)."""
-    found = []
+def _descendants(pid):
+    """Process ids below ``pid`` (from /proc)."""
+    parents = {}
     for stat in Path("/proc").glob("[0-9]*/stat"):
         with contextlib.suppress(OSError):
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-            if int(fields[1]) == pid:
-                found.append(int(stat.parent.name))
+            parents[int(stat.parent.name)] = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+    found, frontier = [], [pid]
+    while frontier:
+        below = [child for child, parent in parents.items() if parent in frontier]
+        found += below
+        frontier = below
     return found
 
 
@@ -145,7 +148,7 @@ def test_a_temporary_server_that_dies_ends_the_run_at_once(tmp_path):
     env = {**os.environ, "PREFECT_HOME": str(tmp_path / "home")}
     env.pop("PREFECT_API_URL", None)
     with _run_until_the_forecast(tmp_path, env) as (child, lines):
-        (server,) = [pid for pid in _children(child.pid) if b"uvicorn" in _cmdline(pid)]
+        (server,) = [pid for pid in _descendants(child.pid) if b"uvicorn" in _cmdline(pid)]
         sent = time.monotonic()
         os.kill(server, signal.SIGKILL)
         _check_ended(
@@ -163,3 +166,36 @@ def _cmdline(pid):
     with contextlib.suppress(OSError):
         return Path(f"/proc/{pid}/cmdline").read_bytes()
     return b""
+
+
+def test_sigterm_ends_a_forecast_with_its_fit_processes(tmp_path):
+    """``audits forecast`` fits its anchors in helper processes (``--jobs 2``); SIGTERM
+    ends it with one message and exit 143, its helpers with it, and prints no result."""
+    data = _dataset(tmp_path / "d.parquet", n=20_000)
+    command = [sys.executable, "-c", _MAIN, "forecast", str(data)]
+    child = subprocess.Popen(
+        [*command, "--target", "label", "--jobs", "2", "--json"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while len(_descendants(child.pid)) < 3 and time.monotonic() < deadline:
+            time.sleep(0.2)  # resource tracker, fork server and a fit helper have started
+        time.sleep(1.0)  # the fits are under way
+        assert child.poll() is None, child.stderr.read()
+        sent = time.monotonic()
+        child.send_signal(signal.SIGTERM)
+        stdout, stderr = child.communicate(timeout=30)
+        took = time.monotonic() - sent
+        assert _group_is_empty(child.pid, within=5.0)
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(child.pid, signal.SIGKILL)
+    assert child.returncode == 143
+    assert took < 10.0
+    assert stdout == ""
+    assert stderr.splitlines()[0] == "audits: terminated", stderr
+    assert "Traceback" not in stderr
