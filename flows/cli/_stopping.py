@@ -90,17 +90,21 @@ def run_stoppable(call: Callable[[], T]) -> T:
     return outcome["value"]
 
 
-def _dead_server_code() -> int | None:
-    """Exit code of a temporary Prefect server that this process started and that died."""
+def _temporary_server() -> Any | None:
+    """The temporary Prefect server the client starts, if the module was loaded at all."""
     if "prefect.server.api.server" not in sys.modules:
         return None
     from prefect.server.api.server import SubprocessASGIServer
 
-    server = SubprocessASGIServer()  # the instance the client started, if any
-    process = server.server_process
-    if server.running and process is not None and process.poll() is not None:
-        return process.returncode
-    return None
+    return SubprocessASGIServer()  # the instance the client started, if any
+
+
+def _dead_server_code() -> int | None:
+    """Exit code of a temporary Prefect server that this process started and that died."""
+    server = _temporary_server()
+    if server is None or not server.running or server.server_process is None:
+        return None
+    return server.server_process.poll()
 
 
 def _exit_now(what: str, code: int) -> NoReturn:
@@ -109,9 +113,7 @@ def _exit_now(what: str, code: int) -> NoReturn:
     _atomic.remove_pending()
     for child in multiprocessing.active_children():
         child.kill()
-    if "prefect.server.api.server" in sys.modules:  # a temporary server may run
-        from prefect.server.api.server import SubprocessASGIServer
-
-        SubprocessASGIServer().stop()  # the instance the client started, if any
+    if (server := _temporary_server()) is not None:
+        server.stop()
     sys.stdout.flush()
     os._exit(code)

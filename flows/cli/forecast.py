@@ -108,13 +108,15 @@ def run(args: argparse.Namespace) -> int:
     sample = _number("--sample", args.sample, int)
     dataset = read_dataset(args.path, target=args.target, sample=sample, seed=args.seed)
     labelled = dataset.y.notna().to_numpy()
+    models = tuple(m.strip() for m in args.models.split(",") if m.strip())
+    at, n_jobs = _sizes(args.at), _number("--jobs", args.jobs, int)
     result = run_stoppable(
         lambda: assess(
             dataset.X.loc[labelled],
             dataset.y.loc[labelled],
-            models=tuple(m.strip() for m in args.models.split(",") if m.strip()),
-            at=_sizes(args.at),
-            n_jobs=_number("--jobs", args.jobs, int),
+            models=models,
+            at=at,
+            n_jobs=n_jobs,
             **options,
         )
     )
