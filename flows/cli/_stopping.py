@@ -113,7 +113,10 @@ def _exit_now(what: str, code: int) -> NoReturn:
     _atomic.remove_pending()
     for child in multiprocessing.active_children():
         child.kill()
-    if (server := _temporary_server()) is not None:
-        server.stop()
+    if (server := _temporary_server()) is not None and server.server_process is not None:
+        # SIGKILL, not Prefect's stop(): on SIGTERM the server logs a traceback for each
+        # database request it cancels, breaking the one-line promise. SQLite survives it.
+        server.server_process.kill()
+        server.server_process.wait()
     sys.stdout.flush()
     os._exit(code)
