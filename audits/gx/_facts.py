@@ -56,6 +56,7 @@ DECLARED: tuple[tuple[str, str, str], ...] = (
     # labels (audits.labels.LabelAudit.facts)
     ("ExpectLabelNoiseRateToBeAtMost", "label_noise_rate", "max"),
     ("ExpectMaxClassLabelNoiseRateToBeAtMost", "max_class_label_noise_rate", "max"),
+    ("ExpectLabelSignalAucToBeAtLeast", "label_signal_auc", "min"),
     ("ExpectConflictingLabelShareToBeAtMost", "conflicting_label_share", "max"),
     ("ExpectEmptyLabelCountToBeAtMost", "n_empty_labels", "max"),
     ("ExpectTargetLooksLikeIdToBeAtMost", "target_looks_like_id", "max"),

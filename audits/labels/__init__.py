@@ -10,6 +10,7 @@ from audits.labels._labelling import check_labelling
 from audits.labels._noise import ISSUE_COLUMNS, find_label_noise
 from audits.labels._result import (
     NOISE_FACTS,
+    WEAK_SIGNAL_AUC,
     ClassNoise,
     ConflictGroup,
     LabelAudit,
@@ -21,6 +22,7 @@ from audits.labels._result import (
 __all__ = [
     "ISSUE_COLUMNS",
     "NOISE_FACTS",
+    "WEAK_SIGNAL_AUC",
     "ClassNoise",
     "ConflictGroup",
     "LabelAudit",

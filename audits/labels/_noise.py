@@ -8,10 +8,10 @@ import numpy as np
 import pandas as pd
 
 from audits.errors import DataError
-from audits.labels._result import ClassNoise, LabelIssue, LabelNoise
+from audits.labels._result import WEAK_SIGNAL_AUC, ClassNoise, LabelIssue, LabelNoise
 from audits.models import OutOfFold
 
-__all__ = ["ISSUE_COLUMNS", "find_label_noise", "issue_table"]
+__all__ = ["ISSUE_COLUMNS", "find_label_noise", "issue_table", "signal_auc"]
 
 #: Columns of the per-row issue table, in order.
 ISSUE_COLUMNS = ("row", "given_label", "suggested_label", "label_quality", "is_issue")
@@ -96,6 +96,7 @@ def find_label_noise(
     matrix = np.zeros((k, k), dtype=np.int64)
     np.add.at(matrix, (labels, np.where(is_issue, suggested, labels)), 1)
     worst = issues[issues["is_issue"]].sort_values("label_quality", kind="stable")
+    auc = signal_auc(oof)
     noise = LabelNoise(
         n_rows=n,
         n_issues=n_issues,
@@ -112,8 +113,41 @@ def find_label_noise(
         model=oof.model,
         n_folds=oof.n_folds,
         method=METHOD,
+        signal_auc=auc,
+        weak_signal=auc < WEAK_SIGNAL_AUC,
     )
     return noise, issues
+
+
+def signal_auc(oof: OutOfFold) -> float:
+    """How well the out-of-fold probabilities rank the given labels: 0.5 is chance.
+
+    The ROC AUC of the positive class for two classes, the unweighted mean of the
+    one-vs-rest AUCs for more. Unlike accuracy it does not reward predicting the
+    largest class, so it stays near 0.5 when the labels are random, however imbalanced.
+
+    Parameters
+    ----------
+    oof : OutOfFold
+        ``proba`` of shape (n_rows, n_classes), ``labels`` of shape (n_rows,).
+
+    Returns
+    -------
+    float
+        In [0, 1].
+    """
+    from sklearn.metrics import roc_auc_score
+
+    proba = oof.proba
+    if proba.shape[1] == 2:
+        return float(roc_auc_score(oof.labels, proba[:, 1]))
+    total = proba.sum(axis=1, keepdims=True)
+    share = np.divide(proba, total, out=np.full_like(proba, 1 / proba.shape[1]), where=total > 0)
+    return float(
+        roc_auc_score(
+            oof.labels, share, multi_class="ovr", average="macro", labels=range(proba.shape[1])
+        )
+    )
 
 
 def issue_table(

@@ -31,6 +31,7 @@ from audits.report._model import (
     plus_minus,
 )
 from audits.report._sufficiency import sufficiency_section
+from audits.report._summary import weak_signal_sentence
 
 __all__ = ["BUILDERS", "TITLES", "build_section", "generic_section", "skipped_section"]
 
@@ -244,6 +245,10 @@ def labels_section(data: Mapping[str, Any]) -> Section:
             ("Estimated label noise", fmt_pct(noise["noise_rate"])),
             ("Rows flagged", count_and_share(noise["n_issues"], noise["n_rows"])),
         ]
+        if (auc := noise.get("signal_auc")) is not None:
+            facts.insert(2, ("Out-of-fold ROC AUC (0.5: chance)", fmt_number(auc)))
+            if noise.get("weak_signal"):
+                lines.insert(1, weak_signal_sentence(auc))
         notes.append(
             f"Found with {noise.get('method', DASH)}; {noise.get('model', DASH)} "
             f"model, {noise.get('n_folds', DASH)}-fold out-of-fold probabilities."

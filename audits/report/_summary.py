@@ -39,6 +39,7 @@ __all__ = [
     "summary_row",
     "threshold_text",
     "verdict",
+    "weak_signal_sentence",
 ]
 
 FAILING = ("failed", "error")
@@ -220,10 +221,22 @@ def _dataset_line(results: Mapping[str, Any]) -> str | None:
     return text + "."
 
 
+def weak_signal_sentence(auc: float) -> str:
+    """Why a label-noise estimate means little when the features barely predict the label."""
+    return (
+        f"The features barely predict the label (out-of-fold ROC AUC {fmt_number(auc)}, "
+        "where 0.5 is chance): either most labels are wrong or the features lack what "
+        "decides them, and the label-noise estimate cannot tell which."
+    )
+
+
 def _labels_line(results: Mapping[str, Any]) -> str | None:
     rate = _number(results, "labels", "noise", "noise_rate")
     if rate is None:
         return None
+    auc = _number(results, "labels", "noise", "signal_auc")
+    if auc is not None and dig(results, "labels", "noise", "weak_signal") is True:
+        return weak_signal_sentence(auc)
     flagged = _number(results, "labels", "noise", "n_issues")
     suffix = f" ({fmt_count(flagged)} rows flagged)" if flagged is not None else ""
     return f"About {fmt_pct(rate)} of labels look wrong{suffix}."

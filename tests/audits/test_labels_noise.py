@@ -8,7 +8,9 @@ import pytest
 
 from audits._serde import from_jsonable, to_jsonable
 from audits.errors import DataError
+from audits.gx import load_suites, validate
 from audits.labels import ISSUE_COLUMNS, LabelAudit, audit_labels, find_label_noise
+from audits.labels._noise import signal_auc
 from audits.models import OutOfFold, out_of_fold
 
 N_ROWS = 900
@@ -157,6 +159,45 @@ def test_two_hundred_classes():
     assert 0.5 * n_flips / n <= noise.noise_rate <= 1.1 * n_flips / n
 
 
+def _oof(proba, labels):
+    proba = np.asarray(proba, dtype=float)
+    k = proba.shape[1]
+    return OutOfFold(
+        proba, np.asarray(labels), tuple("abcd"[:k]), np.arange(len(labels)) % 2, 2, (), "t"
+    )
+
+
+def test_signal_auc_known_answers():
+    labels = [0, 0, 1, 1]
+    assert signal_auc(_oof([[0.9, 0.1], [0.6, 0.4], [0.3, 0.7], [0.2, 0.8]], labels)) == 1.0
+    assert signal_auc(_oof([[0.1, 0.9], [0.4, 0.6], [0.7, 0.3], [0.8, 0.2]], labels)) == 0.0
+    assert signal_auc(_oof([[0.5, 0.5]] * 4, labels)) == 0.5
+    # 3 classes: a ranked perfectly (1); b above the a rows, tied with the c rows
+    # ((2 + 2 / 2) / 4 = 0.75), and c likewise: mean 5/6.
+    three = [[0.8, 0.1, 0.1], [0.8, 0.1, 0.1], [0.1, 0.45, 0.45], [0.1, 0.45, 0.45]]
+    three += [[0.1, 0.45, 0.45], [0.1, 0.45, 0.45]]
+    assert signal_auc(_oof(three, [0, 0, 1, 1, 2, 2])) == pytest.approx(5 / 6)
+
+
+def test_shuffled_labels_are_weak_signal_not_clean_labels(noisy_blobs, noisy_audit):
+    """Random labels: confident learning's count means nothing; the signal check fails."""
+    frame, _ = noisy_blobs
+    shuffled = frame.assign(label=np.random.default_rng(5).permutation(frame["label"].to_numpy()))
+    oof = out_of_fold(shuffled.drop(columns="label"), shuffled["label"], model="logistic")
+    weak, _ = audit_labels(shuffled, oof, target="label")
+    strong, _ = noisy_audit
+    assert abs(weak.noise.signal_auc - 0.5) < 0.06 and weak.noise.weak_signal
+    # 10% of the labels flipped, far-apart blobs: the ranking of the other 90% is perfect.
+    assert strong.noise.signal_auc > 0.85 and not strong.noise.weak_signal
+    statuses = {}
+    for name, audit in (("weak", weak), ("strong", strong)):
+        result = validate(frame, audit.facts(), load_suites(), parameters={"target": "label"})
+        [outcome] = [o for o in result.outcomes if o.column == "label_signal_auc"]
+        assert outcome.observed == pytest.approx(audit.noise.signal_auc)
+        statuses[name] = outcome.status
+    assert statuses == {"weak": "failed", "strong": "passed"}
+
+
 def test_result_round_trips_through_json(noisy_audit):
     audit, _ = noisy_audit
     assert from_jsonable(LabelAudit, to_jsonable(audit)) == audit
@@ -168,7 +209,9 @@ def test_without_oof_only_labelling_is_audited(noisy_blobs):
     assert audit.noise is None
     assert issues.empty and tuple(issues.columns) == ISSUE_COLUMNS
     facts = audit.facts()
+    assert set(facts) >= {"label_noise_rate", "max_class_label_noise_rate", "label_signal_auc"}
     assert facts["label_noise_rate"] is None and facts["max_class_label_noise_rate"] is None
+    assert facts["label_signal_auc"] is None
 
 
 def test_oof_of_other_rows_is_rejected(noisy_blobs):

@@ -302,3 +302,16 @@ def test_formatters():
     ]
     assert [fmt_bytes(v) for v in (512, 1_200_000)] == ["512 B", "1.2 MB"]
     assert fmt_time("2025-01-06T07:00:00+01:00") == "2025-01-06 06:00:00 UTC"
+
+
+@pytest.mark.parametrize(("auc", "weak"), [(0.93, False), (0.531, True)])
+def test_a_weak_label_signal_replaces_the_noise_sentence(results, auc, weak):
+    """An old results file has neither field; with them, a weak signal is said, not hidden."""
+    results["labels"]["noise"] |= {"signal_auc": auc, "weak_signal": weak}
+    lines = verdict(results).lines
+    page = render_html(results)
+    weak_text = "The features barely predict the label (out-of-fold ROC AUC 0.531, where 0.5 is"
+    noise_text = "About 19.0% of labels look wrong (114 rows flagged)."
+    assert (weak_text in lines[1], lines[1] == noise_text) == (weak, not weak)
+    assert page.count(weak_text) == (2 if weak else 0)  # the verdict and the labels section
+    assert f"<dt>Out-of-fold ROC AUC (0.5: chance)</dt><dd>{auc:g}</dd>" in page
