@@ -7,6 +7,9 @@ human-readable message. The command line prints ``str(error)`` and exits with
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 __all__ = [
     "AuditError",
     "ConfigError",
@@ -14,6 +17,7 @@ __all__ = [
     "InputError",
     "SuiteError",
     "TargetError",
+    "about",
 ]
 
 
@@ -64,3 +68,16 @@ class SuiteError(AuditError):
     """An expectation suite file is missing or malformed."""
 
     default_reason = "bad_suite"
+
+
+@contextmanager
+def about(what: str) -> Iterator[None]:
+    """Start the message of an :class:`AuditError` raised inside with ``what: ``.
+
+    For errors whose message alone does not say which input they concern, e.g. those of
+    reading the reference dataset rather than the audited one. Type and reason are kept.
+    """
+    try:
+        yield
+    except AuditError as exc:
+        raise type(exc)(f"{what}: {exc}", reason=exc.reason) from None

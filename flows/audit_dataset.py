@@ -24,7 +24,7 @@ from prefect.cache_policies import NONE
 from audits import _atomic, gx
 from audits._serde import to_jsonable
 from audits.drift import DriftAudit, audit_drift
-from audits.errors import DataError
+from audits.errors import DataError, about
 from audits.imbalance import ImbalanceAudit, audit_imbalance
 from audits.io import Dataset, read_dataset
 from audits.labels import LabelAudit, audit_labels
@@ -285,7 +285,10 @@ def audit_dataset(
     timings: dict[str, float] = {}
     with stage("read dataset", timings):
         dataset = read_task(path, target, sample, seed)
-        reference_data = read_task(reference, target, sample, seed) if reference else None
+        reference_data = None
+        if reference:
+            with about("reference dataset"):
+                reference_data = read_task(reference, target, sample, seed)
     with stage("describe dataset", timings):
         overview = overview_task(dataset)
     with stage("feature quality", timings):

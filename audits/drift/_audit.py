@@ -90,6 +90,7 @@ class DriftAudit:
             "max_psi": self.max_psi,
             "n_drifted_columns": float(self.n_drifted_columns),
             "n_vanished_columns": float(len(self.only_in_reference)),
+            "n_type_changed_columns": float(self.n_type_changed_columns),
             "label_shift_tvd": (
                 None
                 if self.label_shift_tvd is None

@@ -52,6 +52,7 @@ DECLARED: tuple[tuple[str, str, str], ...] = (
     ("ExpectMaxPsiToBeAtMost", "max_psi", "max"),
     ("ExpectDriftedColumnCountToBeAtMost", "n_drifted_columns", "max"),
     ("ExpectVanishedColumnCountToBeAtMost", "n_vanished_columns", "max"),
+    ("ExpectTypeChangedColumnCountToBeAtMost", "n_type_changed_columns", "max"),
     ("ExpectLabelShiftTvdToBeAtMost", "label_shift_tvd", "max"),
     # labels (audits.labels.LabelAudit.facts)
     ("ExpectLabelNoiseRateToBeAtMost", "label_noise_rate", "max"),

@@ -7,7 +7,7 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 from audits._atomic import check_output_folder
-from audits.errors import ConfigError
+from audits.errors import ConfigError, about
 from audits.io import read_dataset
 from audits.sufficiency import METRICS, check_options
 from flows.cli._arguments import positive_int
@@ -145,7 +145,8 @@ def execute(args: argparse.Namespace, *, path: str, target: str, strict: bool = 
     check_output_folder(args.out)
     read_dataset(path, target=target, columns=[])
     if args.reference:
-        read_dataset(args.reference, target=target, columns=[])
+        with about("reference dataset"):
+            read_dataset(args.reference, target=target, columns=[])
     from flows.audit_dataset import audit_dataset
 
     labels = [x.strip() for x in args.labels.split(",")] if args.labels else None

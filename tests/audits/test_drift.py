@@ -159,6 +159,11 @@ def test_awkward_and_mismatched_columns_are_reported_not_crashed_on():
     assert audit.adversarial.n_rows_reference == audit.adversarial.n_rows_current == 300
     assert "300 of 800" in audit.adversarial.note
     assert audit.facts()["n_vanished_columns"] == 1.0
+    assert audit.facts()["n_type_changed_columns"] == 1.0
+    suites = tuple(s for s in load_suites() if s.name == "drift")
+    result = validate(current, audit.facts(), suites, parameters={"target": "y"})
+    [changed] = [o for o in result.outcomes if o.column == "n_type_changed_columns"]
+    assert (changed.status, changed.observed) == ("failed", 1.0)
 
 
 def test_column_table_is_capped():
@@ -193,6 +198,7 @@ def test_drift_suite_checks_columns_and_facts():
     status = {o.type: o.status for o in result.outcomes}
     assert status == {
         "expect_table_columns_to_match_set": "failed",
+        "expect_type_changed_column_count_to_be_at_most": "passed",
         "expect_adversarial_auc_to_be_at_most": "failed",
         "expect_drifted_column_count_to_be_at_most": "failed",
         "expect_label_shift_tvd_to_be_at_most": "passed",

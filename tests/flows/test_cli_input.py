@@ -53,6 +53,29 @@ def test_bad_input_exit_2_one_line(tmp_path, good, capsys, make, target, message
 
 
 @pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (lambda p, f: None, "no such file or folder"),
+        (lambda p, f: f.drop(columns="y").to_parquet(p), "target column 'y' not found"),
+        (lambda p, f: p.write_bytes(b""), "is not a readable Parquet dataset"),
+    ],
+    ids=["missing-path", "missing-target", "empty-file"],
+)
+def test_a_bad_reference_is_named_as_such(tmp_path, good, capsys, make, message):
+    """The audited data is fine: the one line must say that the reference is not."""
+    path, reference, out = tmp_path / "data.parquet", tmp_path / "ref.parquet", tmp_path / "out"
+    good.to_parquet(path)
+    make(reference, good)
+    argv = ["run", str(path), "--target", "y", "--reference", str(reference), "--out", str(out)]
+    code = main(argv)
+    captured = capsys.readouterr()
+    assert code == 2
+    [line] = captured.err.strip().splitlines()
+    assert line.startswith("audits: error: reference dataset: ") and message in line, line
+    assert not out.exists()
+
+
+@pytest.mark.parametrize(
     ("options", "message"),
     [
         (["--seed", "-1"], "the random seed must be an integer from 0 to 4294967295; got -1"),
