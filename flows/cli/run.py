@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from audits._atomic import check_output_folder
@@ -39,13 +40,37 @@ def add_parser(subparsers: Any) -> None:
         "--only", action="append", metavar="NAME", help="with --config: audit only this dataset"
     )
     add_audit_options(parser)
-    parser.set_defaults(func=_dispatch)
+    defaults = {dest: parser.get_default(dest) for dest in _IN_THE_CONFIG}
+    parser.set_defaults(func=partial(_dispatch, defaults=defaults))
 
 
-def _dispatch(args: argparse.Namespace) -> int:
+#: Options of one dataset's audit, which a config file sets per dataset: option name and
+#: config key, by argparse destination.
+_IN_THE_CONFIG = {
+    "out": ("--out", "out_dir"),
+    "reference": ("--reference", "reference"),
+    "sample": ("--sample", "sample"),
+    "labels": ("--labels", "allowed_labels"),
+    "suites": ("--suites", "suite_dir"),
+    "forecast": ("--no-forecast", "forecast = false"),
+    "metric": ("--metric", "metric"),
+    "target_score": ("--target-score", "target_score"),
+    "budget_seconds": ("--budget-seconds", "budget_seconds"),
+    "seed": ("--seed", "seed"),
+}
+
+
+def _dispatch(args: argparse.Namespace, *, defaults: dict[str, Any]) -> int:
     if args.config:
         if args.path or args.target:
             raise ConfigError("give either PATH --target COL or --config FILE, not both")
+        given = [_IN_THE_CONFIG[d] for d, v in defaults.items() if getattr(args, d) != v]
+        if given:
+            raise ConfigError(
+                f"{', '.join(option for option, _ in given)} cannot be used with --config: set "
+                f"{', '.join(f'`{key}`' for _, key in given)} in the file instead",
+                reason="config_options",
+            )
         return execute_config(args.config, only=args.only, task_runner=chosen_runner(args))
     if not args.path or not args.target:
         raise ConfigError("`audits run` needs PATH and --target COL, or --config FILE")

@@ -180,6 +180,11 @@ def test_run_config_audits_every_dataset_and_exit_code_follows(tmp_path, capsys)
         (["run", "x.parquet"], "needs PATH and --target"),
         (["run", "--config", "missing.toml"], "missing.toml"),
         (
+            ["run", "--config", "c.toml", "--no-forecast", "--seed", "3", "--out", "o"],
+            "--out, --no-forecast, --seed cannot be used with --config: set `out_dir`, "
+            "`forecast = false`, `seed` in the file instead",
+        ),
+        (
             ["run", "{sample}", "--target", "Status", "--dask-address", "nowhere"],
             "`dask_address` must look like tcp://host:8786",
         ),
@@ -189,7 +194,8 @@ def test_run_argument_errors_are_one_line(tmp_path, capsys, argv, message):
     from audits.data import sample_path
 
     argv = [arg.format(sample=sample_path()) for arg in argv]
-    assert main([*argv, "--out", str(tmp_path / "out")]) == 2
+    out = [] if "--config" in argv else ["--out", str(tmp_path / "out")]  # --out is an error there
+    assert main([*argv, *out]) == 2
     assert not (tmp_path / "out").exists()
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and message in err[0]
