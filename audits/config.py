@@ -32,7 +32,7 @@ import os
 import re
 import tomllib
 import zoneinfo
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from functools import cache
 from pathlib import Path
 from typing import Any, Literal
@@ -47,13 +47,14 @@ from pydantic import (
     model_validator,
 )
 
-from audits.errors import ConfigError
+from audits.errors import ConfigError, about
 
 __all__ = [
     "AuditsConfig",
     "DatasetConfig",
     "DatasetOptions",
     "Schedule",
+    "check_suites",
     "load_config",
     "parse_config",
 ]
@@ -418,6 +419,25 @@ def load_config(path: str | os.PathLike[str]) -> AuditsConfig:
         ) from None
     data = _parse_toml(text, file) if suffix == ".toml" else _parse_yaml(text, file)
     return parse_config(data, base_dir=file.resolve().parent, source=str(file))
+
+
+def check_suites(datasets: Iterable[DatasetConfig]) -> None:
+    """Load each dataset's suites with its overrides, as its runs will.
+
+    :func:`load_config` does not, to stay free of Great Expectations (a few seconds to
+    import); the commands call this next, so that a missing suite folder or an override
+    naming no expectation fails before any run, not inside a scheduled one.
+
+    Raises
+    ------
+    SuiteError
+        One line, starting with the dataset's name.
+    """
+    from audits.gx import load_suites
+
+    for dataset in datasets:
+        with about(f"dataset {dataset.name!r}"):
+            load_suites(dataset.suite_dir, overrides=dataset.suite_overrides or None)
 
 
 def _parse_toml(text: str, file: Path) -> Any:

@@ -10,6 +10,7 @@ reason reported, rather than run against a guess.
 from __future__ import annotations
 
 import copy
+import difflib
 import json
 from dataclasses import dataclass, field
 from importlib import resources
@@ -110,8 +111,11 @@ def _apply_overrides(
         for kind, kwargs in per_type.items():
             matches = [e for e in expectations if e["type"] == kind]
             if not matches:
+                types = [e["type"] for e in expectations]
+                close = difflib.get_close_matches(str(kind), types, n=1)
+                hint = f"; did you mean {close[0]!r}?" if close else f"; it has: {', '.join(types)}"
                 raise SuiteError(
-                    f"override names {kind!r}, which suite {suite_name!r} does not have",
+                    f"override names {kind!r}, which suite {suite_name!r} does not have{hint}",
                     reason="unknown_expectation",
                 )
             for expectation in matches:

@@ -79,12 +79,13 @@ def _dispatch(args: argparse.Namespace, *, defaults: dict[str, Any]) -> int:
 
 def execute_config(config: str, *, only: list[str] | None, task_runner: TaskRunner[Any]) -> int:
     """Run ``audit-many`` over a config file; 0 when every dataset passed, else 1."""
-    from audits.config import load_config
+    from audits.config import check_suites, load_config
     from flows.audit_many import DatasetRunsFailed, audit_many
 
     loaded = load_config(config)  # one-line ConfigError before any flow starts
     for folder in (loaded.out_dir, *(dataset.out_dir for dataset in loaded.chosen(only))):
         check_output_folder(folder)
+    check_suites(loaded.chosen(only))
     try:
         summary = run_stoppable(
             lambda: audit_many.with_options(task_runner=task_runner)(config, only=only)
@@ -172,6 +173,9 @@ def execute(args: argparse.Namespace, *, path: str, target: str, strict: bool = 
     if args.reference:
         with about("reference dataset"):
             read_dataset(args.reference, target=target, columns=[])
+    from audits.gx import load_suites
+
+    load_suites(args.suites)  # a bad suite folder fails now, not after the fits
     from flows.audit_dataset import audit_dataset
 
     labels = [x.strip() for x in args.labels.split(",")] if args.labels else None

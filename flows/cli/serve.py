@@ -7,7 +7,7 @@ import asyncio
 import sys
 from typing import Any
 
-from audits.config import load_config
+from audits.config import check_suites, load_config
 from flows.cli._arguments import positive_int
 from flows.cli._runner_options import add_runner_options, chosen_runner
 
@@ -51,6 +51,7 @@ def add_parser(subparsers: Any) -> None:
 def execute(args: argparse.Namespace) -> int:
     """Load the config, list its deployments, then serve them until interrupted."""
     config = load_config(args.config)
+    check_suites(config.chosen(args.only))
     from flows.deployments import build_deployments, make_runner
 
     task_runner = chosen_runner(args)

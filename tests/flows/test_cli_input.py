@@ -320,3 +320,33 @@ def test_render_refuses_an_unusable_output_file(tmp_path, capsys, out, message):
     assert (tmp_path / "taken").read_text() == "keep me" and not any(
         (tmp_path / "folder").iterdir()
     )
+
+
+def test_bad_suites_fail_before_any_run(tmp_path, capsys):
+    """A missing suite folder, or an override naming no expectation, exits 2 in one line
+    before the flow starts: not after the fits, nor in a scheduled run at 6 a.m."""
+    from audits.data import sample_path
+
+    out = tmp_path / "out"
+    argv = ["run", str(sample_path()), "--target", "Status", "--out", str(out)]
+    assert main([*argv, "--suites", str(tmp_path / "nowhere")]) == 2
+    [line] = capsys.readouterr().err.strip().splitlines()
+    assert line.startswith("audits: error: no expectation suites (*.json) in ")
+    config = tmp_path / "team.toml"
+    config.write_text(
+        f'out_dir = "{out}"\n[[datasets]]\nname = "credit"\npath = "{sample_path()}"\n'
+        'target = "Status"\n[datasets.suite_overrides.noise]\n'
+        "expect_label_noise_rate_to_be_at_mots = { max_value = 0.2 }\n"
+    )
+    said = (
+        "audits: error: dataset 'credit': override names "
+        "'expect_label_noise_rate_to_be_at_mots', which suite 'noise' does not have; "
+        "did you mean 'expect_label_noise_rate_to_be_at_most'?"
+    )
+    for command in (
+        ["run", "--config", str(config)],
+        ["serve", "--config", str(config), "--dry-run"],
+    ):
+        assert main(command) == 2
+        assert capsys.readouterr().err.strip().splitlines() == [said]
+    assert not out.exists()
