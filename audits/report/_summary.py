@@ -302,6 +302,9 @@ def _crossover_line(results: Mapping[str, Any]) -> str | None:
     status, level = crossover.get("status"), dig(results, "sufficiency", "level")
     if status == "ahead":
         return f"{challenger} model already scores better than the {incumbent} one."
+    if status == "level":
+        horizon = fmt_count(crossover.get("horizon"))
+        return f"{challenger} model: level with the {incumbent} one up to {horizon} rows."
     if status != "forecast" or not is_number(crossover.get("n")):
         horizon = fmt_count(crossover.get("horizon"))
         return (

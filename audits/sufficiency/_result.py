@@ -387,7 +387,8 @@ class Crossover:
     status : str
         ``ahead`` (the challenger already scores better at the largest measured size),
         ``forecast`` (``n`` with interval ``[low, high]``, ``high`` ``None`` when not
-        certain within the horizon) or ``none`` (no crossover within ``horizon`` rows).
+        certain within the horizon), ``none`` (no crossover within ``horizon`` rows) or
+        ``level`` (the curves stay within ``TIE_MARGIN`` of each other up to ``horizon``).
     n, low, high : int or None
     horizon : int
         Largest size searched (100 times the rows available).

@@ -315,3 +315,12 @@ def test_a_weak_label_signal_replaces_the_noise_sentence(results, auc, weak):
     assert (weak_text in lines[1], lines[1] == noise_text) == (weak, not weak)
     assert page.count(weak_text) == (2 if weak else 0)  # the verdict and the labels section
     assert f"<dt>Out-of-fold ROC AUC (0.5: chance)</dt><dd>{auc:g}</dd>" in page
+
+
+def test_level_curves_are_said_to_be_level(results, sufficiency):
+    sufficiency["crossover"] |= {"status": "level", "n": None, "low": None, "high": None}
+    sufficiency["crossover"]["horizon"] = 250_000
+    results["sufficiency"] = sufficiency
+    lines = verdict(results).lines
+    assert "Deep model: level with the classical one up to 250k rows." in lines
+    assert not [line for line in lines if "to match the classical" in line]

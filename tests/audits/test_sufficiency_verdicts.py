@@ -48,6 +48,20 @@ def test_crossover_of_two_known_curves():
     assert cross.low <= 8_100 <= (cross.high or np.inf)
     assert 8_100 / 2 < cross.n < 8_100 * 2
     assert cross.horizon == 250_000
+    assert cross.message.startswith(f"deep overtakes classical at about {cross.n:,} rows")
+
+
+def test_a_crossover_whose_interval_is_the_whole_range_is_not_told_apart():
+    """0.86 - 2/sqrt(n) against 0.85 - 1/sqrt(n): equal at 10,000 rows, but after 2,048
+    rows the curves differ by less than their intervals all the way to 100x."""
+    challenger, incumbent = curve(0.86, 2.0, sd=0.005, seed=2), curve(0.85, 1.0, sd=0.005, seed=1)
+    cross = crossover(challenger, incumbent, names=("deep", "classical"), n_rows=2_500)
+    assert (cross.status, cross.low, cross.high) == ("forecast", 2_048, None)
+    assert cross.message == (
+        f"deep and classical are not told apart: the point forecasts cross at about "
+        f"{cross.n:,} rows, but the crossover could be anywhere from 2,048 to beyond "
+        "250,000 rows"
+    )
 
 
 def test_no_crossover_within_100x_and_already_ahead():
@@ -58,3 +72,17 @@ def test_no_crossover_within_100x_and_already_ahead():
     assert none.message.startswith("no crossover within 100x the current data")
     ahead = crossover(strong, weak, names=("deep", "classical"), n_rows=2_500)
     assert ahead.status == "ahead"
+
+
+def test_level_curves_have_no_crossover_whichever_is_ahead_by_a_hair():
+    """Two draws of one curve cross by chance: that is no crossover (TIE_MARGIN)."""
+    first, second = curve(0.85, 1.0, seed=5), curve(0.85, 1.0, seed=6)
+    for challenger, incumbent in ((first, second), (second, first)):
+        level = crossover(challenger, incumbent, names=("deep", "classical"), n_rows=2_500)
+        assert (level.status, level.n, level.low, level.high) == ("level", None, None, None)
+        assert level.message == (
+            "no crossover: deep and classical stay within 0.005 of each other up to "
+            "250,000 rows (100x the current data)"
+        )
+    ahead = crossover(curve(0.86, 1.0, seed=5), second, names=("deep", "classical"), n_rows=2_500)
+    assert ahead.status == "ahead"  # by 0.01: more than the margin
