@@ -12,6 +12,7 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import parse_qs, urlsplit, urlunsplit
 
 import numpy as np
 import pandas as pd
@@ -33,6 +34,13 @@ __all__ = [
 
 MIN_ROWS = 20
 MAX_CLASSES = 200
+GCS_RETRY_SECONDS = 30
+"""How long the Google Cloud Storage client retries a failing request.
+
+Its own default is 15 minutes, so an unreachable endpoint or missing credentials
+hung ``audits run gs://...`` that long before the one-line error. A ``gs://`` or
+``gcs://`` URI that sets ``retry_limit_seconds`` itself keeps its own.
+"""
 
 
 @dataclass(frozen=True)
@@ -111,15 +119,15 @@ class Dataset:
 def _open(uri: str) -> tuple[pads.Dataset, pafs.FileSystem, list[str]]:
     """Open ``uri`` as a pyarrow dataset; map every failure to one ``InputError``."""
     try:
-        filesystem, path = pafs.FileSystem.from_uri(uri)
+        filesystem, path = pafs.FileSystem.from_uri(_bounded_retries(uri))
     except (pa.ArrowInvalid, ValueError):
         filesystem, path = pafs.LocalFileSystem(), uri
     except Exception as exc:  # noqa: BLE001 - remote filesystems raise many kinds
-        raise InputError(f"cannot open {uri!r}: {exc}", reason="bad_uri") from None
+        raise InputError(f"cannot open {uri!r}: {_first_line(exc)}", reason="bad_uri") from None
     try:
         info = filesystem.get_file_info(path)
     except Exception as exc:  # noqa: BLE001
-        raise InputError(f"cannot open {uri!r}: {exc}", reason="bad_uri") from None
+        raise InputError(f"cannot open {uri!r}: {_first_line(exc)}", reason="bad_uri") from None
     if info.type == pafs.FileType.NotFound:
         raise InputError(f"no such file or folder: {uri}", reason="not_found")
     try:
@@ -139,6 +147,15 @@ def _open(uri: str) -> tuple[pads.Dataset, pafs.FileSystem, list[str]]:
     if not dataset.files:
         raise InputError(f"no Parquet files in {uri}", reason="empty")
     return dataset, filesystem, path
+
+
+def _bounded_retries(uri: str) -> str:
+    """``uri`` with ``retry_limit_seconds`` set for Cloud Storage (see GCS_RETRY_SECONDS)."""
+    parts = urlsplit(uri)
+    if parts.scheme not in ("gs", "gcs") or "retry_limit_seconds" in parse_qs(parts.query):
+        return uri
+    query = "&".join(q for q in (parts.query, f"retry_limit_seconds={GCS_RETRY_SECONDS}") if q)
+    return urlunsplit(parts._replace(query=query))
 
 
 def _io_error(uri: str, exc: OSError) -> InputError:

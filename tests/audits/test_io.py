@@ -8,11 +8,12 @@ from decimal import Decimal
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.fs as pafs
 import pyarrow.parquet as pq
 import pytest
 
 from audits.errors import DataError, InputError, TargetError
-from audits.io import inspect_dataset, read_dataset
+from audits.io import _bounded_retries, inspect_dataset, read_dataset
 from audits.models import FrameEncoder
 
 
@@ -89,6 +90,26 @@ def test_file_uri(tmp_path, frame):
     frame.to_parquet(path)
     dataset = read_dataset(path.as_uri(), target="label")
     assert len(dataset.frame) == 1000
+
+
+@pytest.mark.parametrize(
+    ("uri", "expected"),
+    [
+        ("gs://b/x.parquet", "gs://b/x.parquet?retry_limit_seconds=30"),
+        ("gcs://b/d?project_id=p", "gcs://b/d?project_id=p&retry_limit_seconds=30"),
+        ("gs://b/x.parquet?retry_limit_seconds=5", "gs://b/x.parquet?retry_limit_seconds=5"),
+        ("s3://b/x.parquet", "s3://b/x.parquet"),
+        ("data/x.parquet", "data/x.parquet"),
+    ],
+)
+def test_cloud_storage_retries_are_bounded(uri, expected):
+    # pyarrow's Cloud Storage client retries for 15 minutes by default: offline, a
+    # gs:// path hung the pre-flight that long before its one-line error (42 s now)
+    assert _bounded_retries(uri) == expected
+    if uri.startswith("gs://b/x.parquet"):
+        filesystem, _ = pafs.FileSystem.from_uri(_bounded_retries(uri))  # no request sent
+        limit = filesystem.__reduce__()[1][0]["retry_time_limit"]
+        assert limit.total_seconds() == float(expected.rsplit("=", 1)[1])
 
 
 def test_sample_has_exactly_k_distinct_rows(tmp_path, frame):
