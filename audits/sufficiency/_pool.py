@@ -14,6 +14,15 @@ next task itself, so a pool is never slower than fitting one at a time by more t
 starting the helper on another core. The function to map (``measure_anchor`` with
 the frame bound in) is pickled once per helper, not once per task. If a helper cannot
 start or dies, its tasks run here; if this process dies, its helpers end too.
+
+Helpers (on POSIX, forked from the server) do not run the caller's main script. A
+child of the ``forkserver`` and ``spawn`` methods runs it again (as ``__mp_main__``)
+unless it is guarded by ``if __name__ == "__main__"``: a plain script that called
+``assess`` ran twice (its prints and files doubled, and a warning of leaked semaphores
+at exit), and one that opened a :class:`FitPool` itself printed the helper's
+traceback. The helpers only call functions of importable modules, so, like joblib's
+loky workers, they leave the main module out (a call that fails there, say a model
+named ``"__main__:factory"``, runs again in this process).
 """
 
 from __future__ import annotations
@@ -29,8 +38,8 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from multiprocessing import get_all_start_methods, get_context
-from multiprocessing.context import BaseContext
+from multiprocessing import get_all_start_methods, get_context, spawn
+from multiprocessing.context import BaseContext, ForkServerContext, ForkServerProcess
 from typing import Any
 
 from audits.errors import ConfigError
@@ -122,13 +131,49 @@ def _call(token: int, blob: bytes | None, item: Any) -> Any:
     return _cache[token](item)
 
 
+_launching = threading.Lock()
+"""Held while a helper starts (see :func:`_main_left_out`)."""
+
+
+@contextlib.contextmanager
+def _main_left_out() -> Iterator[None]:
+    """While a helper starts: what it is told to prepare leaves out the main module."""
+    with _launching:
+        prepare = spawn.get_preparation_data
+
+        def without_main(name: str) -> dict[str, Any]:
+            data = prepare(name)
+            data.pop("init_main_from_path", None)
+            data.pop("init_main_from_name", None)
+            return data
+
+        spawn.get_preparation_data = without_main
+        try:
+            yield
+        finally:
+            spawn.get_preparation_data = prepare
+
+
+class _HelperProcess(ForkServerProcess):
+    """A process forked from the server that does not run the caller's main script."""
+
+    @staticmethod
+    def _Popen(process_obj: Any) -> Any:  # noqa: N802 - multiprocessing's name
+        with _main_left_out():
+            return ForkServerProcess._Popen(process_obj)
+
+
+class _HelperContext(ForkServerContext):
+    Process = _HelperProcess
+
+
 def _context() -> BaseContext:
     """Start method of the helpers: forked from a clean server process that has the model
     code imported (about 2 s here, once per process), else spawned (that long each time).
     """
     if "forkserver" not in get_all_start_methods():  # pragma: no cover - not POSIX
         return get_context("spawn")
-    context = get_context("forkserver")
+    context = _HelperContext()
     context.set_forkserver_preload(list(_PRELOAD))
     return context
 

@@ -141,6 +141,33 @@ def test_a_pool_closed_while_its_helper_starts_prints_nothing(seconds):
     assert done.stderr == ""
 
 
+_UNGUARDED = """
+import os
+from functools import partial
+from audits.sufficiency import FitPool
+from test_sufficiency_pool import ready, slow_pid
+print("script body", flush=True)
+with FitPool(2) as pool:
+    out = ready(pool).map(partial(slow_pid, 0.2), range(8))
+print(len({pid for _, pid in out}), "processes", flush=True)
+"""
+
+
+def test_helpers_do_not_run_the_callers_unguarded_script(tmp_path):
+    """A script without ``if __name__ == "__main__"`` ran twice: the helper ran it again
+    (as multiprocessing's children of forkserver and spawn do) before taking work."""
+    script = tmp_path / "unguarded.py"
+    script.write_text(_UNGUARDED)
+    here = os.path.dirname(__file__)  # this module, importable by the script and its helper
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([here, os.getcwd()])}
+    done = subprocess.run(
+        [sys.executable, str(script)], capture_output=True, text=True, timeout=120, env=env
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == ["script body", "2 processes"]
+    assert done.stderr == ""
+
+
 def fail_elsewhere(parent: int, item: int) -> tuple[int, int]:
     """Works only in process ``parent``, like a model patched at run time."""
     time.sleep(0.05)
