@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import pandas as pd
-
 from audits.io import Dataset
 from audits.models import column_kinds
+from audits.quality import count_duplicate_rows
 
 __all__ = ["ColumnOverview", "DatasetOverview", "describe_dataset"]
 
@@ -74,11 +73,6 @@ class DatasetOverview:
         }
 
 
-def _duplicate_rows(frame: pd.DataFrame) -> int:
-    hashed = pd.util.hash_pandas_object(frame.astype(object), index=False)
-    return int(hashed.duplicated().sum())
-
-
 def describe_dataset(dataset: Dataset) -> DatasetOverview:
     """Compute the :class:`DatasetOverview` of a loaded dataset."""
     X = dataset.X
@@ -105,7 +99,7 @@ def describe_dataset(dataset: Dataset) -> DatasetOverview:
         n_rows_total=dataset.info.n_rows,
         n_columns=X.shape[1],
         n_missing_cells=int(X.isna().sum().sum()),
-        n_duplicate_rows=_duplicate_rows(dataset.frame),
+        n_duplicate_rows=count_duplicate_rows(dataset.frame),
         n_missing_labels=int(labels.isna().sum()),
         class_counts={str(k): int(v) for k, v in counts.items()},
         columns=columns,

@@ -45,7 +45,7 @@ from audits.errors import DataError, InputError
 from audits.io import Dataset
 from audits.models import column_kinds
 
-__all__ = ["ISSUES", "ColumnQuality", "QualityAudit", "audit_quality"]
+__all__ = ["ISSUES", "ColumnQuality", "QualityAudit", "audit_quality", "count_duplicate_rows"]
 
 #: Issue codes, most severe first.
 ISSUES = ("all_null", "constant", "mixed_types", "infinite", "high_cardinality", "near_constant")
@@ -229,8 +229,14 @@ def _column(
     )
 
 
-def _n_duplicates(frame: pd.DataFrame) -> int:
-    """Rows of ``frame`` identical to an earlier row."""
+def count_duplicate_rows(frame: pd.DataFrame) -> int:
+    """Rows of ``frame`` (n_rows, n_columns) identical to an earlier row.
+
+    Missing values equal each other; columns holding unhashable values (lists, dicts)
+    compare as text. Column by column, without turning the frame into Python objects:
+    2 million rows of 11 columns take about a second (hashing ``frame.astype(object)``
+    took 38 s).
+    """
     return int(pd.DataFrame({n: _hashable(frame[n]) for n in frame.columns}).duplicated().sum())
 
 
@@ -363,8 +369,8 @@ def audit_quality(
         n_near_constant_columns=n_issue["near_constant"],
         n_high_cardinality_columns=n_issue["high_cardinality"],
         n_mixed_type_columns=n_issue["mixed_types"],
-        n_duplicate_rows=_n_duplicates(frame),
-        n_duplicate_feature_rows=_n_duplicates(X),
+        n_duplicate_rows=count_duplicate_rows(frame),
+        n_duplicate_feature_rows=count_duplicate_rows(X),
         outlier_share=share,
         n_outlier_rows_checked=checked,
         outlier_columns=used,

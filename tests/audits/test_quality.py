@@ -10,7 +10,8 @@ from audits._serde import from_jsonable, to_jsonable
 from audits.errors import DataError, InputError
 from audits.gx import load_suites, validate
 from audits.io import Dataset, DatasetInfo
-from audits.quality import QualityAudit, audit_quality
+from audits.overview import describe_dataset
+from audits.quality import QualityAudit, audit_quality, count_duplicate_rows
 
 
 def _frame() -> pd.DataFrame:
@@ -115,6 +116,26 @@ def test_dataset_duplicates_count_the_target_and_features_alone():
     assert audit.n_columns == 10
     assert audit.n_duplicate_rows == 3
     assert audit.n_duplicate_feature_rows == 5
+
+
+def test_duplicate_rows_of_every_column_kind():
+    frame = pd.DataFrame(
+        {
+            "x": [1.0, np.nan, 1.0, np.nan, 2.0, 1.0],
+            "mixed": [1, "1", 1, "1", 1, 1],
+            "when": pd.to_datetime(["2024-01-01", None] * 2 + ["2024-01-01"] * 2),
+            "cat": pd.Categorical(["a", "b", "a", "b", "a", "a"]),
+            "listed": [[1], [2], [1], [2], [1], [1]],  # unhashable: compared as text
+        }
+    )
+    # rows 2, 3 and 5 repeat rows 0 and 1 (missing equals missing); row 4 differs in x
+    assert count_duplicate_rows(frame) == 3
+    assert count_duplicate_rows(frame.drop(columns="x")) == 4
+    info = DatasetInfo(uri="memory", n_rows=6, columns=(), n_files=1, n_bytes=0, fingerprint="")
+    frame = frame.drop(columns="listed").assign(y=["p", "q", "p", "q", "p", "q"])
+    dataset = Dataset(frame=frame, target="y", info=info)  # lists never load (nested)
+    assert describe_dataset(dataset).n_duplicate_rows == 2
+    assert audit_quality(dataset).n_duplicate_rows == 2
 
 
 def test_outlier_share_matches_the_injected_share():
