@@ -37,6 +37,10 @@ EXIT_INTERRUPTED = 128 + signal.SIGINT
 
 T = TypeVar("T")
 
+_SERVER_POLL_SECONDS = 0.1
+"""How often the main thread checks that the temporary Prefect server is alive (a
+``waitpid``, so checking often costs nothing): the run ends within this long of its death."""
+
 
 class _Terminated(BaseException):
     """Raised in the main thread by the SIGTERM handler."""
@@ -71,7 +75,7 @@ def run_stoppable(call: Callable[[], T]) -> T:
     try:
         worker.start()
         while worker.is_alive():
-            worker.join(0.5)
+            worker.join(_SERVER_POLL_SECONDS)
             if (died := _dead_server_code()) is not None:
                 _exit_now(
                     "error: the temporary Prefect server stopped during the run "
