@@ -76,6 +76,7 @@ _CRON_FIELDS = (
 #: Flow parameters passed only when the config sets them (else the flow's defaults).
 _OPTIONAL_PARAMETERS = (
     "reference",
+    "groups",
     "suite_overrides",
     "forecast",
     "metric",
@@ -184,6 +185,9 @@ class DatasetOptions(_Frozen):
         Label column.
     reference : str, optional
         Parquet file, folder or URI of the reference data that drift is measured against.
+    groups : str, optional
+        Column of the entity each row belongs to (a customer, a patient): not a feature,
+        and every split keeps a group's rows on one side.
     schedule : Schedule, optional
         None: the dataset is audited only when run by hand.
     suite_overrides : dict
@@ -220,6 +224,7 @@ class DatasetOptions(_Frozen):
 
     target: str | None = Field(default=None, min_length=1)
     reference: str | None = Field(default=None, min_length=1)
+    groups: str | None = Field(default=None, min_length=1)
     schedule: Schedule | None = None
     suite_overrides: dict[str, dict[str, dict[str, Any]]] = Field(default_factory=dict)
     suite_dir: str | None = Field(default=None, min_length=1)
@@ -297,7 +302,7 @@ class DatasetConfig(DatasetOptions):
     def flow_parameters(self) -> dict[str, Any]:
         """Keyword arguments of the ``audit-dataset`` flow for this dataset (JSON-compatible).
 
-        Options left unset in the config (``reference``, ``suite_overrides``,
+        Options left unset in the config (``reference``, ``groups``, ``suite_overrides``,
         ``forecast``, ``metric``, ``target_score``, ``budget_seconds``) are left out, so
         the flow's defaults apply. ``timeout_seconds``, ``max_concurrent_runs`` and
         ``on_overlap`` are not parameters: they are options of the run and of the

@@ -28,12 +28,15 @@ __all__ = [
     "Dataset",
     "DatasetInfo",
     "check_features",
+    "check_groups",
     "inspect_dataset",
     "read_dataset",
 ]
 
 MIN_ROWS = 20
 MAX_CLASSES = 200
+MIN_GROUPS = 5
+"""Groups a grouped dataset needs among its labelled rows (see :func:`read_dataset`)."""
 GCS_RETRY_SECONDS = 30
 """How long the Google Cloud Storage client retries a failing request.
 
@@ -93,17 +96,21 @@ class Dataset:
     info : DatasetInfo
     sampled : bool
         True when ``frame`` holds a sample of the rows in ``info``.
+    groups : str, optional
+        Column naming the entity each row belongs to (a customer, a patient): it is no
+        feature, and every split keeps the rows of one group on the same side.
     """
 
     frame: pd.DataFrame
     target: str
     info: DatasetInfo
     sampled: bool = False
+    groups: str | None = None
 
     @property
     def X(self) -> pd.DataFrame:
-        """Feature columns, shape (n_rows, n_features)."""
-        return self.frame.drop(columns=[self.target])
+        """Feature columns (neither the target nor the groups), shape (n_rows, n_features)."""
+        return self.frame.drop(columns=self._not_features)
 
     @property
     def y(self) -> pd.Series:
@@ -113,7 +120,17 @@ class Dataset:
     def labelled(self) -> tuple[pd.DataFrame, pd.Series]:
         """Features (n_labelled, n_features) and labels (n_labelled,) of the labelled rows."""
         rows = self.frame[self.y.notna()]
-        return rows.drop(columns=[self.target]), rows[self.target]
+        return rows.drop(columns=self._not_features), rows[self.target]
+
+    def labelled_groups(self) -> pd.Series | None:
+        """Group of each labelled row, shape (n_labelled,); None when ungrouped."""
+        if self.groups is None:
+            return None
+        return self.frame.loc[self.y.notna(), self.groups]
+
+    @property
+    def _not_features(self) -> list[str]:
+        return [self.target] if self.groups is None else [self.target, self.groups]
 
 
 def _open(uri: str) -> tuple[pads.Dataset, pafs.FileSystem, list[str]]:
@@ -244,10 +261,11 @@ def read_dataset(
     *,
     target: str,
     columns: list[str] | None = None,
+    groups: str | None = None,
     sample: int | None = None,
     seed: int = 0,
 ) -> Dataset:
-    """Read a Parquet dataset and validate its target column.
+    """Read a Parquet dataset and validate its target column (and its group column).
 
     Parameters
     ----------
@@ -257,6 +275,10 @@ def read_dataset(
         The label column: must exist, not be all null, and have 2 to 200 classes.
     columns : list of str, optional
         Feature columns to read; all by default. The target is always read.
+    groups : str, optional
+        Column of the entity each row belongs to (kept out of the features; see
+        :class:`Dataset`): always read; must differ from the target, have no missing
+        value on a labelled row, and hold at least :data:`MIN_GROUPS` groups there.
     sample : int, optional
         Read a uniform random sample of exactly this many rows (all rows when the
         dataset has fewer), without loading the whole dataset.
@@ -284,13 +306,23 @@ def read_dataset(
             f"target column {target!r} not found; columns are: {_shortlist(names)}",
             reason="target_missing",
         )
-    wanted = list(columns) if columns is not None else [n for n in names if n != target]
+    if groups is not None and groups not in names:
+        raise InputError(
+            f"group column {groups!r} not found; columns are: {_shortlist(names)}",
+            reason="groups_missing",
+        )
+    if groups is not None and groups == target:
+        raise InputError(
+            f"the group column cannot be the target ({target!r})", reason="groups_target"
+        )
+    kept = {target, groups}
+    wanted = list(columns) if columns is not None else [n for n in names if n not in kept]
     unknown = [c for c in wanted if c not in names]
     if unknown:
         raise InputError(
             f"`columns` not found in the dataset: {_shortlist(unknown)}", reason="column_missing"
         )
-    read = [c for c in wanted if c != target] + [target]
+    read = [c for c in wanted if c not in kept] + ([] if groups is None else [groups]) + [target]
     nested = [n for n in read if _is_nested(dataset, n)]
     if nested:
         shown = _shortlist(nested, show=lambda n: f"{n!r} ({dataset.schema.field(n).type})")
@@ -317,10 +349,16 @@ def read_dataset(
         if isinstance(frame[name].dtype, pd.CategoricalDtype):
             frame[name] = frame[name].astype(object).astype("string")
     _check_target(frame, target)
+    if groups is not None:
+        check_groups(frame[groups][frame[target].notna()], what=f"group column {groups!r}")
     if columns is None or columns:
-        check_features(frame.drop(columns=[target]))
+        check_features(frame.drop(columns=[c for c in kept if c is not None]))
     return Dataset(
-        frame=frame, target=target, info=info, sampled=sample is not None and sample < info.n_rows
+        frame=frame,
+        target=target,
+        info=info,
+        sampled=sample is not None and sample < info.n_rows,
+        groups=groups,
     )
 
 
@@ -381,6 +419,37 @@ def check_features(X: pd.DataFrame) -> None:
             f"every feature column is all null ({_shortlist(list(map(str, X.columns)))}); "
             "there is nothing to learn from",
             reason="no_features",
+        )
+
+
+def check_groups(groups: pd.Series | np.ndarray, *, what: str = "`groups`") -> None:
+    """Raise ``DataError`` unless the groups (n_rows,) of the labelled rows can split them.
+
+    Parameters
+    ----------
+    groups : Series or ndarray of shape (n_rows,)
+        Group of each labelled row.
+    what : str, default="`groups`"
+        How the messages name them.
+
+    Raises
+    ------
+    DataError
+        A missing group, or fewer than :data:`MIN_GROUPS` groups.
+    """
+    values = pd.Series(np.asarray(groups, dtype=object))
+    missing = int(values.isna().sum())
+    if missing:
+        raise DataError(
+            f"{what} has {missing} missing values on labelled rows; every row needs its group",
+            reason="groups_null",
+        )
+    n_groups = values.nunique()
+    if n_groups < MIN_GROUPS:
+        raise DataError(
+            f"{what} has {n_groups} groups among the labelled rows; at least {MIN_GROUPS} are "
+            "needed to keep groups apart in the splits",
+            reason="too_few_groups",
         )
 
 

@@ -47,6 +47,11 @@ class DatasetOverview:
         Feature columns, in dataset order.
     fingerprint : str
         See :class:`audits.io.DatasetInfo`.
+    groups : str, optional
+        Group column, when the rows are grouped (it is neither a feature nor counted in
+        ``n_columns``).
+    n_groups : int, optional
+        Distinct groups among the labelled rows.
     """
 
     uri: str
@@ -60,6 +65,8 @@ class DatasetOverview:
     class_counts: dict[str, int]
     columns: tuple[ColumnOverview, ...]
     fingerprint: str
+    groups: str | None = None
+    n_groups: int | None = None
 
     def facts(self) -> dict[str, float | None]:
         """The numbers the suites check, by fact name."""
@@ -104,4 +111,6 @@ def describe_dataset(dataset: Dataset) -> DatasetOverview:
         class_counts={str(k): int(v) for k, v in counts.items()},
         columns=columns,
         fingerprint=dataset.info.fingerprint,
+        groups=dataset.groups,
+        n_groups=None if (grouped := dataset.labelled_groups()) is None else int(grouped.nunique()),
     )

@@ -213,6 +213,13 @@ def _spread(ratios: pd.Series) -> str:
     return f"{mid:.2f} ({low:.2f}-{high:.2f})"
 
 
+def forecast_table(frame: pd.DataFrame, columns: list[str]) -> str:
+    """``columns`` of one row per forecast as a Markdown table; ``interval`` is made from
+    ``low`` and ``high``, numbers are rounded to 4 digits."""
+    intervals = [f"[{lo:.4f}, {hi:.4f}]" for lo, hi in zip(frame.low, frame.high, strict=True)]
+    return markdown(frame.assign(interval=intervals)[columns].round(4))
+
+
 def markdown(frame: pd.DataFrame) -> str:
     lines = ["| " + " | ".join(map(str, frame.columns)) + " |", "|" + "---|" * frame.shape[1]]
     lines += ["| " + " | ".join(map(str, row)) + " |" for row in frame.itertuples(False)]
@@ -263,10 +270,8 @@ def main() -> None:
                 jobs=jobs,
             )
     frame = pd.DataFrame(rows)
-    table = frame.assign(
-        interval=[f"[{lo:.4f}, {hi:.4f}]" for lo, hi in zip(frame.low, frame.high, strict=True)],
-        wall_ratio=(frame.forecast_seconds / frame.full_fit_seconds).round(2),
-    )[
+    table = forecast_table(
+        frame.assign(wall_ratio=(frame.forecast_seconds / frame.full_fit_seconds).round(2)),
         [
             "dataset",
             "seed",
@@ -288,9 +293,9 @@ def main() -> None:
             "wall_ratio",
             "fit_seconds_ratio",
             "model_bytes_ratio",
-        ]
-    ].round(4)
-    print("\n" + markdown(table) + "\n\n" + markdown(summary(frame)))
+        ],
+    )
+    print("\n" + table + "\n\n" + markdown(summary(frame)))
 
 
 if __name__ == "__main__":

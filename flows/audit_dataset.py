@@ -33,7 +33,7 @@ from audits.overview import DatasetOverview, describe_dataset
 from audits.progress import logger, stage
 from audits.quality import QualityAudit, audit_quality
 from audits.results import AuditResults, RunInfo, save_results
-from audits.sufficiency import SufficiencyResult, assess, check_options, plan_anchors
+from audits.sufficiency import SufficiencyResult, assess, check_options, plan_curves
 from flows.caching import DATASET_CACHE
 from flows.fanout import fan_out
 from flows.retries import transient_io
@@ -70,9 +70,11 @@ def _versions() -> dict[str, str]:
     retry_condition_fn=transient_io,
     cache_policy=NONE,
 )
-def read_task(path: str, target: str, sample: int | None, seed: int) -> Dataset:
+def read_task(
+    path: str, target: str, sample: int | None, seed: int, groups: str | None = None
+) -> Dataset:
     """Read and validate the dataset (retried on transient I/O errors)."""
-    return read_dataset(path, target=target, sample=sample, seed=seed)
+    return read_dataset(path, target=target, groups=groups, sample=sample, seed=seed)
 
 
 @task(name="describe-dataset", cache_policy=NONE)
@@ -85,7 +87,9 @@ def overview_task(dataset: Dataset) -> DatasetOverview:
 def oof_task(dataset: Dataset, seed: int) -> OutOfFold:
     """Out-of-fold probabilities of the classical model on the labelled rows (computed once)."""
     X, y = dataset.labelled()
-    return out_of_fold(X, y, random_state=seed, map_fn=fan_out("fit-fold"))
+    return out_of_fold(
+        X, y, random_state=seed, map_fn=fan_out("fit-fold"), groups=dataset.labelled_groups()
+    )
 
 
 @task(name="audit-quality", cache_policy=NONE)
@@ -119,6 +123,7 @@ def imbalance_task(
         budget_seconds=budget_seconds,
         random_state=seed,
         map_fn=fan_out("fit-resampling-arm"),
+        groups=None if dataset.groups is None else dataset.frame[dataset.groups],
     )
 
 
@@ -152,14 +157,15 @@ def sufficiency_task(
         budget_seconds=budget_seconds,
         random_state=seed,
         map_fn=fan_out("fit-anchor"),
+        groups=dataset.labelled_groups(),
     )
 
 
-def _too_small_for_curves(dataset: Dataset) -> str | None:
+def _too_small_for_curves(dataset: Dataset, seed: int) -> str | None:
     """Why the labelled rows cannot give a learning curve, or None when they can."""
-    labels = dataset.y.dropna()
+    _, labels = dataset.labelled()
     try:
-        plan_anchors(len(labels), n_classes=int(labels.nunique()))
+        plan_curves(labels, groups=dataset.labelled_groups(), random_state=seed)
     except DataError as error:
         return str(error)
     return None
@@ -227,6 +233,7 @@ def audit_dataset(
     out_dir: str = "audit-out",
     *,
     reference: str | None = None,
+    groups: str | None = None,
     sample: int | None = None,
     allowed_labels: list[str] | None = None,
     suite_dir: str | None = None,
@@ -250,6 +257,10 @@ def audit_dataset(
         run history.
     reference : str, optional
         A reference dataset (same columns) to measure drift against.
+    groups : str, optional
+        Column of the entity each row belongs to (a customer, a patient): not a
+        feature, and the out-of-fold predictions, the what-if and the learning curves
+        keep each group's rows on one side of every split.
     sample : int, optional
         Audit a uniform random sample of this many rows.
     allowed_labels : list of str, optional
@@ -284,11 +295,11 @@ def audit_dataset(
     clock = time.perf_counter()
     timings: dict[str, float] = {}
     with stage("read dataset", timings):
-        dataset = read_task(path, target, sample, seed)
+        dataset = read_task(path, target, sample, seed, groups)
         reference_data = None
         if reference:
             with about("reference dataset"):
-                reference_data = read_task(reference, target, sample, seed)
+                reference_data = read_task(reference, target, sample, seed, groups)
     with stage("describe dataset", timings):
         overview = overview_task(dataset)
     with stage("feature quality", timings):
@@ -308,7 +319,7 @@ def audit_dataset(
             drift = drift_task(dataset, reference_data, seed)
     sufficiency = None
     skipped: dict[str, str] = {}
-    if forecast and (too_small := _too_small_for_curves(dataset)) is not None:
+    if forecast and (too_small := _too_small_for_curves(dataset, seed)) is not None:
         logger.info("sufficiency forecast skipped: %s", too_small)
         skipped["sufficiency"] = too_small
     elif forecast:
@@ -342,6 +353,7 @@ def audit_dataset(
             "path": path,
             "target": target,
             "reference": reference,
+            "groups": groups,
             "sample": sample,
             "seed": seed,
             "allowed_labels": allowed_labels,

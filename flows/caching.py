@@ -102,12 +102,15 @@ def dataset_key(dataset: Dataset) -> str:
     Returns
     -------
     str
-        :func:`frame_key` of its rows combined with its target column.
+        :func:`frame_key` of its rows combined with its target and group columns.
     """
     with _keys_lock:
         known = _keys.get(dataset)
     if known is None:
-        known = hashlib.sha256(f"{dataset.target}\0{frame_key(dataset.frame)}".encode()).hexdigest()
+        columns = (
+            dataset.target if dataset.groups is None else f"{dataset.target}\0{dataset.groups}"
+        )
+        known = hashlib.sha256(f"{columns}\0{frame_key(dataset.frame)}".encode()).hexdigest()
         with _keys_lock:
             _keys[dataset] = known
     return known

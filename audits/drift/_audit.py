@@ -100,8 +100,10 @@ class DriftAudit:
 
 
 def _frame(data: Dataset | pd.DataFrame, name: str) -> pd.DataFrame:
+    """The columns of ``data`` to compare: all but a Dataset's group column (an id, whose
+    values differ between datasets of different entities by design)."""
     if isinstance(data, Dataset):
-        return data.frame
+        return data.frame if data.groups is None else data.frame.drop(columns=[data.groups])
     if isinstance(data, pd.DataFrame):
         return data
     raise InputError(f"`{name}` must be a Dataset or a pandas DataFrame; got {type(data).__name__}")

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from audits.errors import InputError
-from audits.imbalance._input import labelled_rows
+from audits.imbalance._input import labelled_groups, labelled_rows
 from audits.imbalance._whatif import ResamplingWhatIf, resampling_what_if
 from audits.models import OutOfFold
 
@@ -142,6 +142,7 @@ def audit_imbalance(
     budget_seconds: float | None = None,
     random_state: int = 0,
     map_fn: Callable[[Callable, Iterable], Iterable] = map,
+    groups: pd.Series | np.ndarray | None = None,
 ) -> ImbalanceAudit:
     """Class counts, imbalance ratio, per-class metrics and, optionally, the resampling what-if.
 
@@ -165,6 +166,9 @@ def audit_imbalance(
     random_state : int, default=0
     map_fn : callable, default=map
         ``map_fn(fit_one, tasks)``; pass a parallel map to fan the what-if fits out.
+    groups : array-like of shape (n_rows,), optional
+        Group of each row: the what-if's folds keep each group's rows together (the
+        out-of-fold predictions ``oof`` should have been grouped the same way).
 
     Returns
     -------
@@ -175,6 +179,7 @@ def audit_imbalance(
     InputError
         Bad ``X``/``y``, or ``oof`` that does not match the labelled rows.
     """
+    groups = labelled_groups(groups, y)
     X, y = labelled_rows(X, y)
     if len(oof.labels) != len(y):
         raise InputError(
@@ -206,6 +211,7 @@ def audit_imbalance(
                 random_state=random_state,
                 budget_seconds=budget_seconds,
                 map_fn=map_fn,
+                groups=groups,
             )
             if what_if
             else None

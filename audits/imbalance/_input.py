@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from audits.errors import InputError, TargetError
 
-__all__ = ["labelled_rows"]
+__all__ = ["labelled_groups", "labelled_rows"]
 
 
 def labelled_rows(X: pd.DataFrame, y: pd.Series) -> tuple[pd.DataFrame, pd.Series]:
@@ -35,3 +36,21 @@ def labelled_rows(X: pd.DataFrame, y: pd.Series) -> tuple[pd.DataFrame, pd.Serie
             reason="single_class",
         )
     return X, y
+
+
+def labelled_groups(groups: pd.Series | np.ndarray | None, y: pd.Series) -> np.ndarray | None:
+    """The groups (n_rows,) of the rows :func:`labelled_rows` keeps, shape (n_labelled,).
+
+    Raises
+    ------
+    InputError
+        ``groups`` has another length than ``y``.
+    """
+    if groups is None:
+        return None
+    values = np.asarray(groups)
+    if len(values) != len(y):
+        raise InputError(
+            f"`groups` must have one value per row of `y` ({len(y)}); got {len(values)}"
+        )
+    return values[y.notna().to_numpy()]

@@ -46,7 +46,7 @@ import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin, clone
 
 from audits.errors import DataError, InputError
-from audits.imbalance._input import labelled_rows
+from audits.imbalance._input import labelled_groups, labelled_rows
 from audits.models import OTHER, column_kinds, make_model, stratified_folds
 
 __all__ = ["ARMS", "ResamplingArm", "ResamplingWhatIf", "resampling_what_if"]
@@ -415,6 +415,7 @@ def resampling_what_if(
     random_state: int = 0,
     budget_seconds: float | None = None,
     map_fn: Callable[[Callable, Iterable], Iterable] = map,
+    groups: pd.Series | np.ndarray | None = None,
 ) -> ResamplingWhatIf:
     """Cross-validated balanced accuracy of the classical model under each rebalancing arm.
 
@@ -439,6 +440,8 @@ def resampling_what_if(
         By default every fit is handed to ``map_fn`` at once.
     map_fn : callable, default=map
         ``map_fn(fit_score, tasks)`` over (arm, fold) fits; pass a parallel map to fan out.
+    groups : array-like of shape (n_rows,), optional
+        Group of each row: the folds keep each group's rows together.
 
     Returns
     -------
@@ -458,6 +461,7 @@ def resampling_what_if(
         raise InputError(f"`max_rows` must be at least {2 * n_folds}; got {max_rows}")
     if budget_seconds is not None and not 0 < budget_seconds < math.inf:
         raise InputError(f"`budget_seconds` must be a positive number; got {budget_seconds!r}")
+    group_of = labelled_groups(groups, y)
     X, y = labelled_rows(X, y)
     kinds = column_kinds(X)
     if not (kinds.numeric or kinds.categorical or kinds.datetime):
@@ -467,12 +471,13 @@ def resampling_what_if(
     if n_total > max_rows:
         rows = _subsample(y, max_rows, random_state)
         X, y = X.iloc[rows].reset_index(drop=True), y.iloc[rows].reset_index(drop=True)
+        group_of = None if group_of is None else group_of[rows]
         note = (
             f"stratified sample of {len(y)} of {n_total} labelled rows "
             f"(classes under {_MIN_SAMPLED_CLASS} rows kept whole)"
         )
     _, codes = np.unique(y.to_numpy(dtype=str), return_inverse=True)
-    splits = stratified_folds(codes, n_folds=n_folds, random_state=random_state)
+    splits = stratified_folds(codes, n_folds=n_folds, random_state=random_state, groups=group_of)
     names = ("none", *[a for a in ARMS if a in arms and a != "none"])
     methods: dict[str, str] = {}
     tasks = {}

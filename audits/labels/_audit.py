@@ -85,7 +85,7 @@ def audit_labels(
         raise ConfigError(f"`max_examples` must be a non-negative integer; got {max_examples!r}")
     y = frame[target].reset_index(drop=True)
     labelling = check_labelling(
-        frame.drop(columns=[target]),
+        data.X if isinstance(data, Dataset) else frame.drop(columns=[target]),
         y,
         allowed_labels=_label_set("allowed_labels", allowed_labels),
         reference_classes=_label_set("reference_classes", reference_classes),

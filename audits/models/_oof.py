@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from sklearn.model_selection import StratifiedKFold
+from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
 
 from audits.errors import DataError
 from audits.io import check_features
@@ -68,7 +68,11 @@ def _fold_task(
 
 
 def stratified_folds(
-    codes: np.ndarray, *, n_folds: int, random_state: int
+    codes: np.ndarray,
+    *,
+    n_folds: int,
+    random_state: int,
+    groups: np.ndarray | pd.Series | None = None,
 ) -> list[tuple[np.ndarray, np.ndarray]]:
     """Stratified K-fold splits that tolerate classes smaller than K.
 
@@ -77,8 +81,12 @@ def stratified_folds(
     codes : ndarray of shape (n_rows,)
         Class index of each row.
     n_folds : int
-        Lowered to the size of the largest class when that is smaller.
+        Lowered to the size of the largest class, and to the number of groups, when
+        that is smaller.
     random_state : int
+    groups : array-like of shape (n_rows,), optional
+        Group of each row: the rows of a group fall in one fold (stratified as far as
+        whole groups allow, :class:`~sklearn.model_selection.StratifiedGroupKFold`).
 
     Returns
     -------
@@ -91,14 +99,20 @@ def stratified_folds(
     """
     counts = np.bincount(codes)
     k = int(min(n_folds, counts.max()))
+    if groups is not None:
+        group_codes = pd.factorize(np.asarray(groups))[0]
+        k = min(k, int(group_codes.max()) + 1)
     if k < 2 or len(codes) < 2 * k:
         raise DataError(f"too few rows for {n_folds}-fold cross-validation: {len(codes)} rows")
-    folds = StratifiedKFold(n_splits=k, shuffle=True, random_state=random_state)
     # Rows of classes smaller than k are pooled into one stratum and spread over the folds.
     strata = np.where(counts[codes] >= k, codes, -1)
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message="The least populated class", category=UserWarning)
-        return list(folds.split(np.zeros(len(codes)), strata))
+        if groups is None:
+            folds = StratifiedKFold(n_splits=k, shuffle=True, random_state=random_state)
+            return list(folds.split(np.zeros(len(codes)), strata))
+        grouped = StratifiedGroupKFold(n_splits=k, shuffle=True, random_state=random_state)
+        return list(grouped.split(np.zeros(len(codes)), strata, group_codes))
 
 
 def out_of_fold(
@@ -109,6 +123,7 @@ def out_of_fold(
     model: str = "classical",
     random_state: int = 0,
     map_fn: Callable[[Callable, Iterable], Iterable] = map,
+    groups: np.ndarray | pd.Series | None = None,
 ) -> OutOfFold:
     """Stratified K-fold out-of-fold probabilities of ``model`` on ``(X, y)``.
 
@@ -124,6 +139,9 @@ def out_of_fold(
     random_state : int, default=0
     map_fn : callable, default=map
         ``map_fn(fit_fold, splits)``; pass a parallel map to fan the folds out.
+    groups : array-like of shape (n_rows,), optional
+        Group of each row: no fold predicts a row of a group it trained on (see
+        :func:`stratified_folds`).
 
     Returns
     -------
@@ -137,7 +155,7 @@ def out_of_fold(
     counts = np.bincount(codes, minlength=len(classes))
     if len(classes) < 2:
         raise DataError(f"`y` must have at least 2 classes; got {len(classes)}")
-    splits = stratified_folds(codes, n_folds=n_folds, random_state=random_state)
+    splits = stratified_folds(codes, n_folds=n_folds, random_state=random_state, groups=groups)
     k = len(splits)
     fold_of_row = np.empty(len(codes), dtype=int)
     for index, (_, test) in enumerate(splits):

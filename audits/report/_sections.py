@@ -72,6 +72,11 @@ def overview_section(data: Mapping[str, Any]) -> Section:
     facts = (
         ("Dataset", str(data.get("uri", DASH))),
         ("Target", str(data.get("target", DASH))),
+        *(
+            [("Groups", f"{fmt_number(data.get('n_groups'))} in column {data['groups']}")]
+            if data.get("groups") is not None
+            else []
+        ),
         ("Rows", rows_text),
         ("Feature columns", fmt_number(data["n_columns"])),
         ("Column kinds", ", ".join(f"{v} {k}" for k, v in sorted(kinds.items())) or DASH),

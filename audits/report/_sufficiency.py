@@ -162,6 +162,11 @@ def sufficiency_section(data: Mapping[str, Any]) -> Section:
         ("Metric", str(data.get("metric", DASH))),
         ("Labelled rows", fmt_number(data["n_rows"])),
         ("Validation rows", fmt_number(data.get("n_validation"))),
+        *(
+            [("Split by", f"{fmt_number(data['n_groups'])} groups, each on one side")]
+            if is_number(data.get("n_groups"))
+            else []
+        ),
         ("Repetitions", fmt_number(data.get("repetitions"))),
         ("Interval level", fmt_pct(level)),
         (

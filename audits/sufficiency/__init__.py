@@ -18,7 +18,7 @@ from audits.sufficiency._anchors import (
     plan_anchors,
     summarise_anchors,
 )
-from audits.sufficiency._assess import assess, measure_within_budget
+from audits.sufficiency._assess import assess, measure_within_budget, plan_curves
 from audits.sufficiency._costs import (
     ITERATION_GROWTH,
     fill_cost_curve,
@@ -87,6 +87,7 @@ __all__ = [
     "measure_anchor",
     "measure_within_budget",
     "plan_anchors",
+    "plan_curves",
     "render_text",
     "rows_for_target",
     "summarise_anchors",

@@ -280,7 +280,13 @@ def _stratified_order(codes: np.ndarray, rng: np.random.Generator) -> np.ndarray
     return np.argsort(key, kind="stable")
 
 
-def make_split(y: pd.Series | np.ndarray, *, plan: AnchorPlan, random_state: int = 0) -> Split:
+def make_split(
+    y: pd.Series | np.ndarray,
+    *,
+    plan: AnchorPlan,
+    random_state: int = 0,
+    groups: pd.Series | np.ndarray | None = None,
+) -> Split:
     """Hold out stratified validation rows and order the rest, per repetition.
 
     The validation sets of the repetitions are consecutive blocks of one stratified
@@ -288,12 +294,20 @@ def make_split(y: pd.Series | np.ndarray, *, plan: AnchorPlan, random_state: int
     training pool gets its own stratified order, and its training subsets are
     prefixes of that order (nested across sizes).
 
+    With ``groups``, the same holds for whole groups: the orders are stratified
+    orders of the groups (by each group's most frequent class), each group's rows
+    together, so no group has rows on both sides of a validation split, and a
+    training subset holds whole groups but the last. A validation block ends at the
+    group boundary nearest to ``plan.n_validation`` rows.
+
     Parameters
     ----------
     y : Series or ndarray of shape (n_rows,)
         Labels (no missing values).
     plan : AnchorPlan
     random_state : int, default=0
+    groups : array-like of shape (n_rows,), optional
+        Group of each row (any hashable values, no missing value).
 
     Returns
     -------
@@ -301,17 +315,61 @@ def make_split(y: pd.Series | np.ndarray, *, plan: AnchorPlan, random_state: int
     """
     labels, codes = np.unique(np.asarray(y).astype(str), return_inverse=True)
     rng = np.random.default_rng(random_state)
-    order = _stratified_order(codes, rng)
     n_rows, n_val = len(codes), plan.n_validation
-    validation, train_order = [], []
-    for rep in range(plan.repetitions):
-        block = order[(rep * n_val + np.arange(n_val)) % n_rows]
-        mask = np.ones(n_rows, dtype=bool)
-        mask[block] = False
-        pool = np.flatnonzero(mask)
-        validation.append(np.sort(block))
-        train_order.append(pool[_stratified_order(codes[pool], rng)])
-    return Split(codes, tuple(str(v) for v in labels), tuple(validation), tuple(train_order))
+    if groups is None:
+        order = _stratified_order(codes, rng)
+        blocks = [
+            order[(rep * n_val + np.arange(n_val)) % n_rows] for rep in range(plan.repetitions)
+        ]
+        pools = [np.setdiff1d(np.arange(n_rows), block) for block in blocks]
+        train_order = [pool[_stratified_order(codes[pool], rng)] for pool in pools]
+    else:
+        group_of = pd.factorize(np.asarray(groups))[0]
+        order = _grouped_order(codes, group_of, np.arange(n_rows), rng)
+        blocks = [
+            _group_block(order, group_of, rep * n_val, n_val) for rep in range(plan.repetitions)
+        ]
+        pools = [np.setdiff1d(np.arange(n_rows), block) for block in blocks]
+        train_order = [_grouped_order(codes, group_of, pool, rng) for pool in pools]
+    return Split(
+        codes,
+        tuple(str(v) for v in labels),
+        tuple(np.sort(block) for block in blocks),
+        tuple(train_order),
+    )
+
+
+def _grouped_order(
+    codes: np.ndarray, group_of: np.ndarray, rows: np.ndarray, rng: np.random.Generator
+) -> np.ndarray:
+    """``rows`` (shape (k,)) ordered group by group, the groups in a stratified order.
+
+    A group's class for the stratification is its most frequent one; its rows follow
+    each other in a random order.
+    """
+    groups, local = np.unique(group_of[rows], return_inverse=True)
+    counts = np.zeros((len(groups), int(codes.max()) + 1), dtype=int)
+    np.add.at(counts, (local, codes[rows]), 1)
+    rank = np.empty(len(groups), dtype=int)
+    rank[_stratified_order(counts.argmax(axis=1), rng)] = np.arange(len(groups))
+    return rows[np.lexsort((rng.random(len(rows)), rank[local]))]
+
+
+def _group_block(order: np.ndarray, group_of: np.ndarray, start: int, size: int) -> np.ndarray:
+    """Rows of ``order`` (all rows, shape (n_rows,), grouped) from ``start`` on, cyclically,
+    ending at the group boundary nearest to ``size`` rows (at least one whole group)."""
+    n_rows = len(order)
+    rotated = np.roll(order, -(start % n_rows))
+    # move the start back to the beginning of the group it falls in
+    first = group_of[rotated[0]]
+    back = 0
+    while back < n_rows - 1 and group_of[rotated[-1 - back]] == first:
+        back += 1
+    rotated = np.roll(rotated, back)
+    new_group = np.flatnonzero(np.diff(group_of[rotated]) != 0) + 1
+    bounds = np.concatenate([new_group, [n_rows]])
+    end = int(bounds[np.argmin(np.abs(bounds - size))])
+    return rotated[:end]
 
 
 def measure_anchor(

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from audits.errors import ConfigError, InputError, TargetError
-from audits.io import check_features
+from audits.io import check_features, check_groups
 from audits.sufficiency._anchors import (
     DEFAULT_REPETITIONS,
     AnchorMeasurement,
@@ -31,7 +31,7 @@ from audits.sufficiency._pool import FitPool, check_jobs
 from audits.sufficiency._result import ModelForecast, SufficiencyResult
 from audits.sufficiency._verdicts import crossover, rows_for_target
 
-__all__ = ["assess", "measure_within_budget"]
+__all__ = ["assess", "measure_within_budget", "plan_curves"]
 
 MapFn = Callable[[Callable[[AnchorTask], AnchorMeasurement], Iterable[AnchorTask]], Iterable]
 
@@ -86,6 +86,91 @@ def _check_options(
     ):
         raise ConfigError(f"`at` must be one or more row counts >= 1; got {at!r}", reason="at")
     return tuple(models), tuple(sorted({int(s) for s in sizes}))
+
+
+def _check_groups(groups: Any, n_rows: int) -> np.ndarray | None:
+    """``groups`` as an array of shape (n_rows,), or None; see :func:`assess`."""
+    if groups is None:
+        return None
+    values = np.asarray(groups)
+    if values.shape != (n_rows,):
+        raise InputError(
+            f"`groups` must have one value per row of `X` ({n_rows}); got {len(values)}"
+        )
+    check_groups(values)
+    return values
+
+
+def plan_curves(
+    y: pd.Series | np.ndarray,
+    *,
+    groups: pd.Series | np.ndarray | None = None,
+    min_size: int = 64,
+    validation_fraction: float = 0.2,
+    max_validation: int = 20_000,
+    repetitions: int = DEFAULT_REPETITIONS,
+    random_state: int = 0,
+) -> tuple[AnchorPlan, Split]:
+    """The anchor sizes and the splits of :func:`assess`, without any fit.
+
+    Parameters
+    ----------
+    y : Series or ndarray of shape (n_rows,)
+        Labels, no missing values.
+    groups : array-like of shape (n_rows,), optional
+        See :func:`assess`; with groups the sizes end at the smallest training pool
+        that whole-group validation blocks leave.
+    min_size, validation_fraction, max_validation, repetitions, random_state
+        As for :func:`assess`.
+
+    Returns
+    -------
+    plan : AnchorPlan
+    split : Split
+
+    Raises
+    ------
+    DataError
+        Too few rows for a learning curve, or unusable ``groups`` (a missing value,
+        fewer than ``audits.io.MIN_GROUPS``).
+    InputError
+        ``groups`` of another length than ``y``.
+    """
+    n_classes = int(pd.Series(np.asarray(y)).nunique())
+    plan = plan_anchors(
+        len(y),
+        n_classes=n_classes,
+        min_size=min_size,
+        validation_fraction=validation_fraction,
+        max_validation=max_validation,
+        repetitions=repetitions,
+    )
+    group_of = _check_groups(groups, len(y))
+    split = make_split(y, plan=plan, random_state=random_state, groups=group_of)
+    if group_of is not None:
+        plan = _fitted_to_split(plan, split, n_classes=n_classes, min_size=min_size)
+    return plan, split
+
+
+def _fitted_to_split(
+    plan: AnchorPlan, split: Split, *, n_classes: int, min_size: int
+) -> AnchorPlan:
+    """``plan`` with its sizes ending at the smallest training pool of a grouped ``split``.
+
+    Whole groups make the validation blocks a little larger or smaller than planned,
+    and the pools with them; ``n_validation`` becomes the smallest block.
+    """
+    pool = min(len(order) for order in split.train_order)
+    resized = plan_anchors(
+        len(split.codes),
+        n_classes=n_classes,
+        min_size=min_size,
+        validation_fraction=plan.n_validation / len(split.codes),
+        max_validation=plan.n_validation,
+        repetitions=plan.repetitions,
+        max_size=pool,
+    )
+    return AnchorPlan(resized.sizes, min(len(v) for v in split.validation), plan.repetitions)
 
 
 def _predicted_seconds(done: Sequence[AnchorMeasurement], size: int) -> float:
@@ -192,6 +277,7 @@ def assess(
     random_state: int = 0,
     map_fn: MapFn | None = None,
     n_jobs: int | None = None,
+    groups: pd.Series | np.ndarray | None = None,
 ) -> SufficiencyResult:
     """Forecast how each model's score grows with more rows, and what it costs.
 
@@ -239,6 +325,11 @@ def assess(
         Processes that fit anchors side by side when ``map_fn`` is None, this one
         included, each on one thread: every available core by default, 1 for one fit
         at a time in this process (on as many threads as the libraries take).
+    groups : array-like of shape (n_rows,), optional
+        Group of each row (a customer, a patient): validation rows and training
+        subsets then hold whole groups (see :func:`~audits.sufficiency.make_split`),
+        so the curves measure the score on groups never trained on, and the sizes
+        grow by adding groups, as a dataset of more entities would.
 
     Returns
     -------
@@ -259,15 +350,15 @@ def assess(
         random_state=random_state,
     )
     models, sizes = _check_options(models, at, len(y))
-    plan = plan_anchors(
-        len(y),
-        n_classes=int(y.nunique()),
+    plan, split = plan_curves(
+        y,
+        groups=groups,
         min_size=min_size,
         validation_fraction=validation_fraction,
         max_validation=max_validation,
         repetitions=repetitions,
+        random_state=random_state,
     )
-    split = make_split(y, plan=plan, random_state=random_state)
     deadline = None
     if budget_seconds is not None:
         reserve = min(_ANALYSIS_SHARE * budget_seconds, _ANALYSIS_SECONDS)
@@ -339,6 +430,7 @@ def assess(
         n_rows=len(y),
         n_validation=plan.n_validation,
         repetitions=plan.repetitions,
+        n_groups=None if groups is None else int(pd.Series(np.asarray(groups)).nunique()),
         models=forecasts,
         rows_for_target=rows,
         crossover=cross,

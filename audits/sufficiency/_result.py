@@ -469,6 +469,8 @@ class SufficiencyResult:
         When two models were compared.
     elapsed_seconds : float
     budget_seconds : float or None
+    n_groups : int or None
+        Groups kept apart by the splits, when the rows were grouped.
     schema_version : str
     """
 
@@ -483,6 +485,7 @@ class SufficiencyResult:
     crossover: Crossover | None
     elapsed_seconds: float
     budget_seconds: float | None = None
+    n_groups: int | None = None
     schema_version: str = field(default=SCHEMA_VERSION)
 
     def to_json_dict(self) -> dict[str, Any]:

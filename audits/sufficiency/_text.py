@@ -76,8 +76,9 @@ def render_text(result: SufficiencyResult) -> str:
     """
     direction = "higher" if result.higher_is_better else "lower"
     lines = [
-        f"sufficiency forecast: {result.metric} ({direction} is better), {result.n_rows:,} rows, "
-        f"{result.repetitions} repetitions, {result.elapsed_seconds:.0f} s",
+        f"sufficiency forecast: {result.metric} ({direction} is better), {result.n_rows:,} rows"
+        + ("" if result.n_groups is None else f" in {result.n_groups:,} groups kept apart")
+        + f", {result.repetitions} repetitions, {result.elapsed_seconds:.0f} s",
         "",
     ]
     for name, model in result.models.items():

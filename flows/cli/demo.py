@@ -21,5 +21,8 @@ def add_parser(subparsers: Any) -> None:
     )
     add_audit_options(parser)
     parser.set_defaults(
-        func=lambda args: execute(args, path=str(sample_path()), target=SAMPLE_TARGET, strict=False)
+        func=lambda args: execute(
+            args, path=str(sample_path()), target=SAMPLE_TARGET, strict=False
+        ),
+        groups=None,  # the sample has one row per applicant
     )

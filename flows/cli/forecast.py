@@ -51,6 +51,12 @@ def add_parser(subparsers: Any) -> None:
         help="models to compare; the second is the challenger (default: %(default)s)",
     )
     parser.add_argument(
+        "--groups",
+        metavar="COL",
+        help="column of the entity each row belongs to: validation rows and training "
+        "subsets then hold whole groups",
+    )
+    parser.add_argument(
         "--sample", metavar="N", help="read a uniform random sample of N rows first"
     )
     parser.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
@@ -106,17 +112,20 @@ def run(args: argparse.Namespace) -> int:
     }
     check_options(**options)  # before the data is read
     sample = _number("--sample", args.sample, int)
-    dataset = read_dataset(args.path, target=args.target, sample=sample, seed=args.seed)
-    labelled = dataset.y.notna().to_numpy()
+    dataset = read_dataset(
+        args.path, target=args.target, groups=args.groups, sample=sample, seed=args.seed
+    )
+    X, y = dataset.labelled()
     models = tuple(m.strip() for m in args.models.split(",") if m.strip())
     at, n_jobs = _sizes(args.at), _number("--jobs", args.jobs, int)
     result = run_stoppable(
         lambda: assess(
-            dataset.X.loc[labelled],
-            dataset.y.loc[labelled],
+            X,
+            y,
             models=models,
             at=at,
             n_jobs=n_jobs,
+            groups=dataset.labelled_groups(),
             **options,
         )
     )

@@ -39,6 +39,12 @@ def add_parser(subparsers: Any) -> None:
     parser.add_argument(
         "--only", action="append", metavar="NAME", help="with --config: audit only this dataset"
     )
+    parser.add_argument(
+        "--groups",
+        metavar="COL",
+        help="column of the entity each row belongs to (customer, patient): not a feature, "
+        "and no split puts one group's rows on both sides",
+    )
     add_audit_options(parser)
     defaults = {dest: parser.get_default(dest) for dest in _IN_THE_CONFIG}
     parser.set_defaults(func=partial(_dispatch, defaults=defaults))
@@ -49,6 +55,7 @@ def add_parser(subparsers: Any) -> None:
 _IN_THE_CONFIG = {
     "out": ("--out", "out_dir"),
     "reference": ("--reference", "reference"),
+    "groups": ("--groups", "groups"),
     "sample": ("--sample", "sample"),
     "labels": ("--labels", "allowed_labels"),
     "suites": ("--suites", "suite_dir"),
@@ -169,10 +176,10 @@ def execute(args: argparse.Namespace, *, path: str, target: str, strict: bool = 
         random_state=args.seed,
     )
     check_output_folder(args.out)
-    read_dataset(path, target=target, columns=[])
+    read_dataset(path, target=target, columns=[], groups=args.groups)
     if args.reference:
         with about("reference dataset"):
-            read_dataset(args.reference, target=target, columns=[])
+            read_dataset(args.reference, target=target, columns=[], groups=args.groups)
     from audits.gx import load_suites
 
     load_suites(args.suites)  # a bad suite folder fails now, not after the fits
@@ -186,6 +193,7 @@ def execute(args: argparse.Namespace, *, path: str, target: str, strict: bool = 
             target,
             args.out,
             reference=args.reference,
+            groups=args.groups,
             sample=args.sample,
             allowed_labels=labels,
             suite_dir=args.suites,

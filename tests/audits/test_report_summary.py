@@ -144,6 +144,7 @@ def make_sufficiency() -> dict:
         },
         "elapsed_seconds": 300.0,
         "budget_seconds": 900.0,
+        "n_groups": None,
         "schema_version": "1",
     }
 

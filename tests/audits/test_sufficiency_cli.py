@@ -81,3 +81,21 @@ def test_bad_options_raise_config_errors(parquet, extra, match):
     args = parse(["forecast", str(parquet), "--target", "label", "--models", "logistic", *extra])
     with pytest.raises(ConfigError, match=match):
         args.func(args)
+
+
+def test_json_says_how_many_groups_the_splits_kept_apart(parquet, tmp_path, capsys):
+    grouped = tmp_path / "grouped.parquet"
+    frame = pd.read_parquet(parquet)
+    frame.assign(person=np.arange(len(frame)) // 4).to_parquet(grouped)
+    argv = ["forecast", str(grouped), "--target", "label", "--models", "logistic", "--json"]
+    args = parse([*argv, "--groups", "person", "--jobs", "1"])
+    assert args.func(args) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["n_groups"] == 200
+    assert data["n_rows"] == 784
+    args = parse([*argv, "--jobs", "1"])
+    assert args.func(args) == 0
+    assert json.loads(capsys.readouterr().out)["n_groups"] is None
+    args = parse([*argv[:-1], "--groups", "person", "--jobs", "1"])
+    assert args.func(args) == 0
+    assert "784 rows in 200 groups kept apart" in capsys.readouterr().out

@@ -106,3 +106,25 @@ def test_too_few_rows_for_a_curve_skip_the_forecast_not_the_audit(
     page = (out / "report.html").read_text()
     assert f"Not measured: {reason}" in page
     assert f"Sufficiency not measured: {reason}." in page
+
+
+def test_grouped_rows_stay_on_one_side_of_every_split(prefect_harness, tmp_path):
+    """Each group has one random label and a feature that names it: only mixed splits learn."""
+    rng = np.random.default_rng(0)
+    person = np.repeat(np.arange(60), 5)
+    label = rng.choice(["yes", "no"], size=60)[person]
+    frame = pd.DataFrame(
+        {"x": rng.normal(size=60)[person] + rng.normal(scale=0.01, size=300), XSS: person}
+    )
+    path, out = tmp_path / "grouped.parquet", tmp_path / "out"
+    frame.assign(label=label).to_parquet(path)
+    audit_dataset(str(path), "label", str(out), groups=XSS, budget_seconds=60.0)
+    results = load_results(out / "results.json")
+    assert (results.overview.groups, results.overview.n_groups) == (XSS, 60)
+    assert [c.name for c in results.overview.columns] == ["x"]
+    assert results.run.parameters["groups"] == XSS
+    assert results.sufficiency.n_groups == 60
+    assert results.imbalance.balanced_accuracy < 0.7  # out of fold, on unseen groups
+    page = (out / "report.html").read_text()
+    assert XSS not in page
+    assert f"60 in column {html.escape(XSS)}" in page

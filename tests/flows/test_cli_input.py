@@ -125,6 +125,31 @@ def test_forecast_refuses_data_without_features(tmp_path, good, capsys, keep, me
     assert capsys.readouterr().err.strip().splitlines() == [f"audits: error: {message}"]
 
 
+@pytest.mark.parametrize(
+    ("groups", "message"),
+    [
+        ("person", "group column 'person' not found"),
+        ("y", "the group column cannot be the target ('y')"),
+        ("g", "group column 'g' has 3 groups among the labelled rows; at least 5 are needed"),
+        ("gap", "group column 'gap' has 1 missing values on labelled rows"),
+    ],
+    ids=["missing", "the-target", "too-few", "missing-values"],
+)
+@pytest.mark.parametrize("command", ["run", "forecast"])
+def test_unusable_group_columns_exit_2_one_line(tmp_path, good, capsys, command, groups, message):
+    path, out = tmp_path / "data.parquet", tmp_path / "out"
+    gap = np.arange(len(good)).astype(str).astype(object)
+    gap[3] = None
+    good.assign(g=np.arange(len(good)) % 3, gap=gap).to_parquet(path)
+    argv = [command, str(path), "--target", "y", "--groups", groups]
+    assert main(argv + (["--out", str(out)] if command == "run" else [])) == 2
+    captured = capsys.readouterr()
+    (line,) = captured.err.strip().splitlines()
+    assert line.startswith(f"audits: error: {message}")
+    assert "Traceback" not in captured.err + captured.out
+    assert not out.exists()
+
+
 def test_help_on_every_command(capsys):
     for argv in (
         ["--help"],
@@ -187,6 +212,10 @@ def test_run_config_audits_every_dataset_and_exit_code_follows(tmp_path, capsys)
         (
             ["run", "{sample}", "--target", "Status", "--dask-address", "nowhere"],
             "`dask_address` must look like tcp://host:8786",
+        ),
+        (
+            ["run", "--config", "c.toml", "--groups", "person"],
+            "--groups cannot be used with --config: set `groups` in the file instead",
         ),
     ],
 )
