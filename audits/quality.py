@@ -18,6 +18,12 @@ Every feature column gets a :class:`ColumnQuality` row with the issues found in 
     ``max_levels`` distinct values, or whose distinct values are more than
     ``max_distinct_share`` of its non-missing values (with at least 20 of them): an
     id, free text or a key rather than a category.
+``id_like``
+    Named like an identifier (a word of the name is ``id``, ``uuid``, ``idcode``, ...:
+    ``customer_id``, ``userId``, ``ID``; not ``paid``), with whole numbers or text and
+    at least 5 distinct values. An identifier is no feature; where it names the entity
+    of its rows and entities recur, the audit should be run with ``--groups`` on it,
+    or rows of one entity land on both sides of every split.
 ``near_constant``
     Not constant, but one value (missing included) fills at least ``near_constant_share``
     of the rows.
@@ -36,6 +42,7 @@ from __future__ import annotations
 import datetime as _dt
 import decimal
 import numbers
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -48,11 +55,23 @@ from audits.models import column_kinds
 __all__ = ["ISSUES", "ColumnQuality", "QualityAudit", "audit_quality", "count_duplicate_rows"]
 
 #: Issue codes, most severe first.
-ISSUES = ("all_null", "constant", "mixed_types", "infinite", "high_cardinality", "near_constant")
+ISSUES = (
+    "all_null",
+    "constant",
+    "mixed_types",
+    "infinite",
+    "high_cardinality",
+    "id_like",
+    "near_constant",
+)
 #: The distinct-share rule of ``high_cardinality`` needs at least this many values.
 _MIN_VALUES_FOR_SHARE = 20
 #: Rows flagged as the most anomalous, at most.
 _TOP_OUTLIERS = 20
+#: Words of a column name that make it ``id_like``.
+_ID_WORDS = frozenset({"id", "ids", "uuid", "guid", "uid", "pid", "idcode", "idno", "idnum"})
+#: Fewest distinct values of an ``id_like`` column (as many as a grouped split needs).
+_MIN_ID_VALUES = 5
 
 
 @dataclass(frozen=True)
@@ -215,6 +234,8 @@ def _column(
         )
     ):
         issues.append("high_cardinality")
+    if n_unique >= _MIN_ID_VALUES and _named_like_an_id(name) and _whole_or_text(col, kind):
+        issues.append("id_like")
     if kind != "empty" and len(counts) > 1 and dominant >= near_constant_share:
         issues.append("near_constant")
     return ColumnQuality(
@@ -227,6 +248,22 @@ def _column(
         value_kinds=value_kinds,
         issues=tuple(issues),
     )
+
+
+def _named_like_an_id(name: object) -> bool:
+    """Whether a word of ``name`` (split at non-letters and at camelCase) is in ``_ID_WORDS``."""
+    words = re.findall(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+", str(name))
+    return any(word.lower() in _ID_WORDS for word in words)
+
+
+def _whole_or_text(col: pd.Series, kind: str) -> bool:
+    """A text column, or a numeric one whose values are all whole numbers."""
+    if kind == "categorical":
+        return not pd.api.types.is_bool_dtype(col)
+    if kind != "numeric" or pd.api.types.is_bool_dtype(col):
+        return False
+    values = pd.to_numeric(col.dropna(), errors="coerce")
+    return bool(values.notna().all() and np.isfinite(values).all() and (values % 1 == 0).all())
 
 
 def count_duplicate_rows(frame: pd.DataFrame) -> int:

@@ -181,6 +181,13 @@ def quality_section(data: Mapping[str, Any]) -> Section:
         ),
     )
     notes = []
+    ids = [c["name"] for c in columns if "id_like" in c["issues"]]
+    if ids:
+        notes.append(
+            f"Named like identifiers: {_listing(ids, 5)}. An identifier is no feature; if it "
+            "names the entity of each row and entities recur, rerun with --groups "
+            f"{ids[0]}, or rows of one entity land on both sides of every split."
+        )
     if data.get("n_columns_omitted"):
         notes.append(
             f"{fmt_number(data['n_columns_omitted'])} columns without issues are "

@@ -22,7 +22,7 @@ def _frame() -> pd.DataFrame:
     const   7 everywhere                           -> constant
     near    'b' in row 100 only (199 'a')          -> near_constant
     a_or_na 'a' in 150 rows, missing in 45 (+5)    -> nothing (missing is a value)
-    ids     'id<i>', 195 distinct                  -> high_cardinality
+    ids     'id<i>', 195 distinct                  -> high_cardinality, id_like
     city    30 levels                              -> nothing (by default)
     mixed   ints, strings and missing values       -> mixed_types
     """
@@ -59,7 +59,7 @@ def test_issues_are_counted_exactly():
     assert by_name["near"].dominant_share == pytest.approx(199 / 200)
     assert by_name["a_or_na"].issues == ()
     assert by_name["a_or_na"].missing_share == pytest.approx(45 / 200)
-    assert by_name["ids"].issues == ("high_cardinality",)
+    assert by_name["ids"].issues == ("high_cardinality", "id_like")
     assert by_name["ids"].n_unique == 195
     assert by_name["city"].issues == ()
     assert by_name["mixed"].issues == ("mixed_types",)
@@ -77,6 +77,25 @@ def test_issues_are_counted_exactly():
     assert facts["n_near_constant_columns"] == 1.0
     assert facts["n_high_cardinality_columns"] == 1.0
     assert facts["n_mixed_type_columns"] == 1.0
+
+
+@pytest.mark.parametrize(
+    ("name", "values", "id_like"),
+    [
+        ("customer_id", np.arange(300) // 3, True),  # recurring customers
+        ("userId", [f"u{k}" for k in range(300)], True),
+        ("ID", np.arange(300).astype(float), True),  # whole numbers stored as floats
+        ("idcode", np.arange(300) % 50, True),
+        ("paid", np.arange(300) // 3, False),  # "id" inside a word is no id
+        ("valid_id", np.arange(300) % 4, False),  # 4 values: too few to group by
+        ("patient_id", np.arange(300) / 7, False),  # fractions: a measurement
+        ("grid", np.arange(300) % 50, False),
+    ],
+)
+def test_columns_named_like_identifiers(name, values, id_like):
+    audit = audit_quality(pd.DataFrame({name: values, "x": np.arange(300) % 7}))
+    (column,) = [c for c in audit.columns if c.name == name]
+    assert ("id_like" in column.issues) is id_like
 
 
 def test_infinite_values_are_an_issue_of_their_column():

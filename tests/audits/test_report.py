@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import html
 import json
 import re
 from pathlib import Path
@@ -154,6 +155,16 @@ def test_quality_and_drift_sections(results):
                 "value_kinds": ["text"],
                 "issues": ["constant"],
             },
+            {
+                "name": f"{PAYLOAD}_id",
+                "dtype": "int64",
+                "kind": "numeric",
+                "missing_share": 0.0,
+                "n_unique": 120,
+                "dominant_share": 0.01,
+                "value_kinds": [],
+                "issues": ["id_like"],
+            },
         ],
         "max_missing_share": 0.25,
         "missing_cell_share": 0.125,
@@ -225,6 +236,9 @@ def test_quality_and_drift_sections(results):
     assert "Columns with issues: 1 constant, 2 infinite-value." in quality
     assert "<dt>Infinite-value columns</dt><dd>2</dd>" in quality
     assert "5.0% of 600 rows checked look like outliers" in quality
+    named = html.escape(f"{PAYLOAD}_id", quote=False)
+    assert f"Named like identifiers: {named}." in quality
+    assert f"rerun with --groups {named}, or rows of one entity" in quality
     assert "<svg " in quality  # missing share per column
     drift = page[page.index('id="drift"') : page.index('id="expectations"')]
     assert "AUC 0.710 \u00b1 0.020" in drift
