@@ -37,6 +37,7 @@ mostly = 1.0
 [[datasets]]
 name = "clicks"
 path = "s3://bucket/clicks/"
+groups = "user_id"
 sample = 1000
 seed = 7
 out_dir = "/srv/reports/clicks"
@@ -64,6 +65,7 @@ datasets:
         expect_min_class_count_to_be_at_least: {mostly: 1.0}
   - name: clicks
     path: s3://bucket/clicks/
+    groups: user_id
     sample: 1000
     seed: 7
     out_dir: /srv/reports/clicks
@@ -123,6 +125,7 @@ def test_toml_loads_with_defaults_merged_and_paths_resolved(toml_file, tmp_path)
         "budget_seconds": 120,
     }
     assert "reference" not in clicks.flow_parameters()
+    assert clicks.flow_parameters()["groups"] == "user_id"
     assert "timeout_seconds" not in clicks.flow_parameters()
     assert (credit.max_concurrent_runs, credit.on_overlap) == (1, "skip")
 
