@@ -315,7 +315,7 @@ def read_dataset(
         raise InputError(
             f"the group column cannot be the target ({target!r})", reason="groups_target"
         )
-    kept = {target, groups}
+    kept = (target, groups)
     wanted = list(columns) if columns is not None else [n for n in names if n not in kept]
     unknown = [c for c in wanted if c not in names]
     if unknown:
@@ -349,17 +349,18 @@ def read_dataset(
         if isinstance(frame[name].dtype, pd.CategoricalDtype):
             frame[name] = frame[name].astype(object).astype("string")
     _check_target(frame, target)
-    if groups is not None:
-        check_groups(frame[groups][frame[target].notna()], what=f"group column {groups!r}")
-    if columns is None or columns:
-        check_features(frame.drop(columns=[c for c in kept if c is not None]))
-    return Dataset(
+    loaded = Dataset(
         frame=frame,
         target=target,
         info=info,
         sampled=sample is not None and sample < info.n_rows,
         groups=groups,
     )
+    if groups is not None:
+        check_groups(loaded.labelled_groups(), what=f"group column {groups!r}")
+    if columns is None or columns:
+        check_features(loaded.X)
+    return loaded
 
 
 def _is_nested(dataset: pads.Dataset, name: str) -> bool:

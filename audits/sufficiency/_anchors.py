@@ -317,25 +317,30 @@ def make_split(
     rng = np.random.default_rng(random_state)
     n_rows, n_val = len(codes), plan.n_validation
     if groups is None:
-        order = _stratified_order(codes, rng)
-        blocks = [
-            order[(rep * n_val + np.arange(n_val)) % n_rows] for rep in range(plan.repetitions)
-        ]
-        pools = [np.setdiff1d(np.arange(n_rows), block) for block in blocks]
-        train_order = [pool[_stratified_order(codes[pool], rng)] for pool in pools]
+
+        def ordered(rows: np.ndarray) -> np.ndarray:
+            return rows[_stratified_order(codes[rows], rng)]
+
+        def block(order: np.ndarray, start: int) -> np.ndarray:
+            return order[(start + np.arange(n_val)) % n_rows]
+
     else:
         group_of = pd.factorize(np.asarray(groups))[0]
-        order = _grouped_order(codes, group_of, np.arange(n_rows), rng)
-        blocks = [
-            _group_block(order, group_of, rep * n_val, n_val) for rep in range(plan.repetitions)
-        ]
-        pools = [np.setdiff1d(np.arange(n_rows), block) for block in blocks]
-        train_order = [_grouped_order(codes, group_of, pool, rng) for pool in pools]
+
+        def ordered(rows: np.ndarray) -> np.ndarray:
+            return _grouped_order(codes, group_of, rows, rng)
+
+        def block(order: np.ndarray, start: int) -> np.ndarray:
+            return _group_block(order, group_of, start, n_val)
+
+    order = ordered(np.arange(n_rows))
+    blocks = [block(order, rep * n_val) for rep in range(plan.repetitions)]
+    pools = [np.setdiff1d(np.arange(n_rows), b) for b in blocks]
     return Split(
         codes,
         tuple(str(v) for v in labels),
-        tuple(np.sort(block) for block in blocks),
-        tuple(train_order),
+        tuple(np.sort(b) for b in blocks),
+        tuple(ordered(pool) for pool in pools),
     )
 
 
@@ -356,20 +361,14 @@ def _grouped_order(
 
 
 def _group_block(order: np.ndarray, group_of: np.ndarray, start: int, size: int) -> np.ndarray:
-    """Rows of ``order`` (all rows, shape (n_rows,), grouped) from ``start`` on, cyclically,
-    ending at the group boundary nearest to ``size`` rows (at least one whole group)."""
+    """Rows of ``order`` (all rows, shape (n_rows,), grouped) from the group holding
+    position ``start`` on, cyclically, ending at the group boundary nearest to ``size``
+    rows (at least one whole group)."""
     n_rows = len(order)
-    rotated = np.roll(order, -(start % n_rows))
-    # move the start back to the beginning of the group it falls in
-    first = group_of[rotated[0]]
-    back = 0
-    while back < n_rows - 1 and group_of[rotated[-1 - back]] == first:
-        back += 1
-    rotated = np.roll(rotated, back)
-    new_group = np.flatnonzero(np.diff(group_of[rotated]) != 0) + 1
-    bounds = np.concatenate([new_group, [n_rows]])
-    end = int(bounds[np.argmin(np.abs(bounds - size))])
-    return rotated[:end]
+    firsts = np.flatnonzero(np.r_[True, np.diff(group_of[order]) != 0])  # each group's start
+    begin = firsts[np.searchsorted(firsts, start % n_rows, side="right") - 1]
+    ends = np.append(np.sort((firsts - begin) % n_rows)[1:], n_rows)
+    return np.roll(order, -begin)[: int(ends[np.argmin(np.abs(ends - size))])]
 
 
 def measure_anchor(
