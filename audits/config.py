@@ -79,6 +79,7 @@ _OPTIONAL_PARAMETERS = (
     "groups",
     "suite_overrides",
     "forecast",
+    "models",
     "metric",
     "target_score",
     "budget_seconds",
@@ -203,6 +204,10 @@ class DatasetOptions(_Frozen):
     seed : int, default=0
     forecast : bool, optional
         Measure and extrapolate the learning curves (the flow's default: yes).
+    models : tuple of str, optional
+        Models of the forecast, the second the challenger (the flow's default:
+        classical and deep): kinds of :func:`audits.models.make_model` or
+        ``"package.module:callable"`` import paths, which must load when the file is read.
     metric : str, optional
         Score of the learning curves (the flow's default: accuracy).
     target_score : float, optional
@@ -232,6 +237,7 @@ class DatasetOptions(_Frozen):
     sample: int | None = Field(default=None, gt=0, strict=True)
     seed: int = Field(default=0, ge=0, le=2**32 - 1, strict=True)  # sufficiency.MAX_SEED
     forecast: bool | None = Field(default=None, strict=True)
+    models: tuple[str, ...] | None = Field(default=None, min_length=1)
     metric: str | None = None
     target_score: float | None = Field(default=None, allow_inf_nan=False, strict=True)
     budget_seconds: float | None = Field(default=None, gt=0, allow_inf_nan=False, strict=True)
@@ -245,6 +251,20 @@ class DatasetOptions(_Frozen):
         repeated = sorted({label for label in value or () if value.count(label) > 1})
         if repeated:
             raise ValueError(f"must list each label once; repeated: {', '.join(repeated)}")
+        return value
+
+    @field_validator("models")
+    @classmethod
+    def _loadable_models(cls, value: tuple[str, ...] | None) -> tuple[str, ...] | None:
+        from audits.models import model_problem
+
+        repeated = sorted({kind for kind in value or () if value.count(kind) > 1})
+        if repeated:
+            raise ValueError(f"must list each model once; repeated: {', '.join(repeated)}")
+        for kind in value or ():
+            problem = model_problem(kind)
+            if problem:
+                raise ValueError(f"entry {kind!r} {problem}")
         return value
 
     @field_validator("metric")
@@ -303,7 +323,8 @@ class DatasetConfig(DatasetOptions):
         """Keyword arguments of the ``audit-dataset`` flow for this dataset (JSON-compatible).
 
         Options left unset in the config (``reference``, ``groups``, ``suite_overrides``,
-        ``forecast``, ``metric``, ``target_score``, ``budget_seconds``) are left out, so
+        ``forecast``, ``models``, ``metric``, ``target_score``, ``budget_seconds``) are
+        left out, so
         the flow's defaults apply. ``timeout_seconds``, ``max_concurrent_runs`` and
         ``on_overlap`` are not parameters: they are options of the run and of the
         deployment.
@@ -320,7 +341,7 @@ class DatasetConfig(DatasetOptions):
         for name in _OPTIONAL_PARAMETERS:
             value = getattr(self, name)
             if value is not None and value != {}:
-                parameters[name] = value
+                parameters[name] = list(value) if isinstance(value, tuple) else value
         return parameters
 
 

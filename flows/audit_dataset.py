@@ -28,12 +28,18 @@ from audits.errors import DataError, about
 from audits.imbalance import ImbalanceAudit, audit_imbalance
 from audits.io import Dataset, read_dataset
 from audits.labels import LabelAudit, audit_labels
-from audits.models import OutOfFold, out_of_fold
+from audits.models import OutOfFold, check_models, out_of_fold
 from audits.overview import DatasetOverview, describe_dataset
 from audits.progress import logger, stage
 from audits.quality import QualityAudit, audit_quality
 from audits.results import AuditResults, RunInfo, save_results
-from audits.sufficiency import SufficiencyResult, assess, check_options, plan_curves
+from audits.sufficiency import (
+    DEFAULT_MODELS,
+    SufficiencyResult,
+    assess,
+    check_options,
+    plan_curves,
+)
 from flows.caching import DATASET_CACHE
 from flows.fanout import fan_out
 from flows.retries import transient_io
@@ -142,16 +148,18 @@ def drift_task(dataset: Dataset, reference: Dataset, seed: int) -> DriftAudit:
 @task(name="forecast-sufficiency", cache_policy=DATASET_CACHE)
 def sufficiency_task(
     dataset: Dataset,
+    models: tuple[str, ...],
     metric: str,
     target_score: float | None,
     budget_seconds: float | None,
     seed: int,
 ) -> SufficiencyResult:
-    """Learning curves of the classical and the deep model, extrapolated with intervals."""
+    """Learning curves of each model, extrapolated with intervals (see :func:`_forecast_task`)."""
     X, y = dataset.labelled()
     return assess(
         X,
         y,
+        models=models,
         metric=metric,
         target_score=target_score,
         budget_seconds=budget_seconds,
@@ -159,6 +167,14 @@ def sufficiency_task(
         map_fn=fan_out("fit-anchor"),
         groups=dataset.labelled_groups(),
     )
+
+
+def _forecast_task(models: tuple[str, ...]) -> Any:
+    """:func:`sufficiency_task`, cached like the other model tasks unless a model is named
+    by import path: the cache key holds the code of this package, not the user's module."""
+    if any(":" in model for model in models):
+        return sufficiency_task.with_options(cache_policy=NONE)
+    return sufficiency_task
 
 
 def _too_small_for_curves(dataset: Dataset, seed: int) -> str | None:
@@ -239,6 +255,7 @@ def audit_dataset(
     suite_dir: str | None = None,
     suite_overrides: dict[str, dict[str, dict[str, Any]]] | None = None,
     forecast: bool = True,
+    models: tuple[str, ...] = DEFAULT_MODELS,
     metric: str = "accuracy",
     target_score: float | None = None,
     budget_seconds: float | None = 300.0,
@@ -271,6 +288,9 @@ def audit_dataset(
         ``{suite: {expectation type: {kwarg: value}}}`` threshold changes.
     forecast : bool, default=True
         Measure and extrapolate the learning curves (the slowest stage).
+    models : tuple of str, default=("classical", "deep")
+        Models whose curves are measured (see :func:`audits.sufficiency.assess`): kinds
+        of :func:`audits.models.make_model` or ``"package.module:callable"`` import paths.
     metric : str, default="accuracy"
         Score of the learning curves (see :func:`audits.sufficiency.assess`).
     target_score : float, optional
@@ -290,6 +310,7 @@ def audit_dataset(
     check_options(
         metric=metric, target_score=target_score, budget_seconds=budget_seconds, random_state=seed
     )
+    models = check_models(models)
     _atomic.check_output_folder(out_dir)
     started = datetime.now(UTC)
     clock = time.perf_counter()
@@ -324,7 +345,12 @@ def audit_dataset(
         skipped["sufficiency"] = too_small
     elif forecast:
         with stage("sufficiency forecast", timings):
-            sufficiency = sufficiency_task(dataset, metric, target_score, budget_seconds, seed)
+            forecast_task = (
+                sufficiency_task
+                if all(":" not in model for model in models)
+                else sufficiency_task.with_options(cache_policy=NONE)
+            )
+            sufficiency = forecast_task(dataset, models, metric, target_score, budget_seconds, seed)
     facts: dict[str, float | None] = {}
     for section in (overview, quality, labels, imbalance, drift):
         if section is not None:
@@ -360,6 +386,7 @@ def audit_dataset(
             "suite_dir": suite_dir,
             "suite_overrides": suite_overrides,
             "forecast": forecast,
+            "models": list(models),
             "metric": metric,
             "target_score": target_score,
             "budget_seconds": budget_seconds,

@@ -4,7 +4,9 @@ from audits.models._factory import (
     MODEL_KINDS,
     EarlyStoppingGuard,
     QuickScoreMLPClassifier,
+    check_models,
     make_model,
+    model_problem,
 )
 from audits.models._features import (
     OTHER,
@@ -26,8 +28,10 @@ __all__ = [
     "OutOfFold",
     "QuickScoreMLPClassifier",
     "TreeShape",
+    "check_models",
     "column_kinds",
     "make_model",
+    "model_problem",
     "out_of_fold",
     "stratified_folds",
     "tree_shape",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+from collections.abc import Sequence
 from typing import cast
 
 import numpy as np
@@ -16,7 +17,14 @@ from sklearn.pipeline import Pipeline, make_pipeline
 from audits.errors import ConfigError
 from audits.models._features import DenseEncoder, FrameEncoder
 
-__all__ = ["MODEL_KINDS", "EarlyStoppingGuard", "QuickScoreMLPClassifier", "make_model"]
+__all__ = [
+    "MODEL_KINDS",
+    "EarlyStoppingGuard",
+    "QuickScoreMLPClassifier",
+    "check_models",
+    "make_model",
+    "model_problem",
+]
 
 MODEL_KINDS = ("classical", "logistic", "deep")
 
@@ -202,17 +210,61 @@ def make_model(kind: str, X: pd.DataFrame, *, random_state: int = 0) -> BaseEsti
         return make_pipeline(
             _one_hot_preprocessor(), EarlyStoppingGuard(model, batches_per_epoch=_BATCHES_PER_EPOCH)
         )
-    if ":" in kind:
-        module_name, _, attr = kind.partition(":")
-        try:
-            factory = getattr(importlib.import_module(module_name), attr)
-        except (ImportError, AttributeError) as exc:
-            raise ConfigError(
-                f"`model` import path {kind!r} cannot be loaded: {exc}", reason="model_import"
-            ) from None
-        return factory(X, random_state=random_state)
-    raise ConfigError(
-        f"`model` must be one of {', '.join(MODEL_KINDS)} or 'package.module:callable'; "
-        f"got {kind!r}",
-        reason="model_kind",
-    )
+    problem = model_problem(kind)
+    if problem:
+        reason = "model_import" if isinstance(kind, str) and ":" in kind else "model_kind"
+        raise ConfigError(f"`model` {problem}; got {kind!r}", reason=reason)
+    module_name, _, attr = kind.partition(":")
+    return getattr(importlib.import_module(module_name), attr)(X, random_state=random_state)
+
+
+def model_problem(kind: object) -> str | None:
+    """What is wrong with ``kind`` as a model name, or None when nothing.
+
+    A built-in kind is fine, and so is an import path ``"package.module:callable"``
+    whose module imports and whose callable exists (it is looked up, not called).
+    """
+    if isinstance(kind, str) and kind in MODEL_KINDS:
+        return None
+    if not isinstance(kind, str) or ":" not in kind:
+        return f"must be one of {', '.join(MODEL_KINDS)} or a 'package.module:callable' path"
+    module_name, _, attr = kind.partition(":")
+    try:
+        factory = getattr(importlib.import_module(module_name), attr)
+    except Exception as exc:  # noqa: BLE001 - the user's module may raise anything on import
+        return f"names an import path that cannot be loaded ({type(exc).__name__}: {exc})"
+    if not callable(factory):
+        return f"names a {type(factory).__name__}, not a callable"
+    return None
+
+
+def check_models(models: Sequence[str]) -> tuple[str, ...]:
+    """``models`` as a tuple, once each entry passes :func:`model_problem`.
+
+    Called before any data is read, so a typo in a name or an import path fails in a
+    second rather than after the audits that come before the forecast.
+
+    Parameters
+    ----------
+    models : sequence of str
+        At least one, each once.
+
+    Returns
+    -------
+    tuple of str
+
+    Raises
+    ------
+    ConfigError
+        One line naming the first bad entry.
+    """
+    if isinstance(models, str) or not models or len(set(models)) != len(models):
+        raise ConfigError(
+            f"`models` must be a sequence of distinct model kinds; got {models!r}",
+            reason="models",
+        )
+    for kind in models:
+        problem = model_problem(kind)
+        if problem:
+            raise ConfigError(f"`models` entry {problem}; got {kind!r}", reason="models")
+    return tuple(models)

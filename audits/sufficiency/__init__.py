@@ -18,7 +18,7 @@ from audits.sufficiency._anchors import (
     plan_anchors,
     summarise_anchors,
 )
-from audits.sufficiency._assess import assess, measure_within_budget, plan_curves
+from audits.sufficiency._assess import DEFAULT_MODELS, assess, measure_within_budget, plan_curves
 from audits.sufficiency._costs import (
     ITERATION_GROWTH,
     fill_cost_curve,
@@ -50,6 +50,7 @@ from audits.sufficiency._verdicts import crossover, rows_for_target
 
 __all__ = [
     "DEFAULT_FAMILIES",
+    "DEFAULT_MODELS",
     "FAMILIES",
     "ITERATION_GROWTH",
     "MAX_SEED",

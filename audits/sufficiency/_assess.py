@@ -31,9 +31,12 @@ from audits.sufficiency._pool import FitPool, check_jobs
 from audits.sufficiency._result import ModelForecast, SufficiencyResult
 from audits.sufficiency._verdicts import crossover, rows_for_target
 
-__all__ = ["assess", "measure_within_budget", "plan_curves"]
+__all__ = ["DEFAULT_MODELS", "assess", "measure_within_budget", "plan_curves"]
 
 MapFn = Callable[[Callable[[AnchorTask], AnchorMeasurement], Iterable[AnchorTask]], Iterable]
+
+DEFAULT_MODELS = ("classical", "deep")
+"""Models a forecast compares unless told otherwise; the second is the challenger."""
 
 DEFAULT_AT = (1, 2, 5, 10)
 """Default forecast sizes, as multiples of the rows available."""
@@ -66,26 +69,15 @@ def _check_options(
     at: Sequence[int] | None,
     n_rows: int,
 ) -> tuple[tuple[str, ...], tuple[int, ...]]:
-    from audits.models import MODEL_KINDS
+    from audits.models import check_models
 
-    if isinstance(models, str) or not models or len(set(models)) != len(models):
-        raise ConfigError(
-            f"`models` must be a sequence of distinct model kinds; got {models!r}",
-            reason="models",
-        )
-    for kind in models:
-        if kind not in MODEL_KINDS and ":" not in str(kind):
-            raise ConfigError(
-                f"`models` entries must be one of {', '.join(MODEL_KINDS)} or "
-                f"'package.module:callable'; got {kind!r}",
-                reason="models",
-            )
+    models = check_models(models)
     sizes = tuple(m * n_rows for m in DEFAULT_AT) if at is None else tuple(at)
     if not sizes or any(
         isinstance(s, bool) or not isinstance(s, int | np.integer) or s < 1 for s in sizes
     ):
         raise ConfigError(f"`at` must be one or more row counts >= 1; got {at!r}", reason="at")
-    return tuple(models), tuple(sorted({int(s) for s in sizes}))
+    return models, tuple(sorted({int(s) for s in sizes}))
 
 
 def _check_groups(groups: Any, n_rows: int) -> np.ndarray | None:
@@ -264,7 +256,7 @@ def assess(
     X: pd.DataFrame,
     y: pd.Series | np.ndarray,
     *,
-    models: Sequence[str] = ("classical", "deep"),
+    models: Sequence[str] = DEFAULT_MODELS,
     metric: str = "accuracy",
     at: Sequence[int] | None = None,
     target_score: float | None = None,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-__all__ = ["positive_int"]
+__all__ = ["model_list", "positive_int"]
 
 
 def positive_int(text: str) -> int:
@@ -22,3 +22,8 @@ def positive_int(text: str) -> int:
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be at least 1; got {value}")
     return value
+
+
+def model_list(text: str) -> tuple[str, ...]:
+    """``type=`` of ``--models A,B``: the names, stripped, in order (empty items dropped)."""
+    return tuple(name.strip() for name in text.split(",") if name.strip())

@@ -12,6 +12,8 @@ import math
 from typing import Any
 
 from audits.errors import ConfigError
+from audits.sufficiency import DEFAULT_MODELS
+from flows.cli._arguments import model_list
 
 __all__ = ["add_parser", "run"]
 
@@ -46,9 +48,11 @@ def add_parser(subparsers: Any) -> None:
     )
     parser.add_argument(
         "--models",
-        default="classical,deep",
+        type=model_list,
+        default=DEFAULT_MODELS,
         metavar="A,B",
-        help="models to compare; the second is the challenger (default: %(default)s)",
+        help="models to compare, kinds or package.module:callable import paths; the second "
+        f"is the challenger (default: {','.join(DEFAULT_MODELS)})",
     )
     parser.add_argument(
         "--groups",
@@ -101,6 +105,7 @@ def _sizes(text: str | None) -> tuple[int, ...] | None:
 def run(args: argparse.Namespace) -> int:
     """Read the dataset, run the forecast, print it; return the exit code."""
     from audits.io import read_dataset
+    from audits.models import check_models
     from audits.sufficiency import assess, check_options, render_text
     from flows.cli._stopping import run_stoppable
 
@@ -111,12 +116,12 @@ def run(args: argparse.Namespace) -> int:
         "random_state": args.seed,
     }
     check_options(**options)  # before the data is read
+    models = check_models(args.models)
     sample = _number("--sample", args.sample, int)
     dataset = read_dataset(
         args.path, target=args.target, groups=args.groups, sample=sample, seed=args.seed
     )
     X, y = dataset.labelled()
-    models = tuple(m.strip() for m in args.models.split(",") if m.strip())
     at, n_jobs = _sizes(args.at), _number("--jobs", args.jobs, int)
     result = run_stoppable(
         lambda: assess(

@@ -10,8 +10,9 @@ from typing import TYPE_CHECKING, Any
 from audits._atomic import check_output_folder
 from audits.errors import ConfigError, about
 from audits.io import read_dataset
-from audits.sufficiency import METRICS, check_options
-from flows.cli._arguments import positive_int
+from audits.models import check_models
+from audits.sufficiency import DEFAULT_MODELS, METRICS, check_options
+from flows.cli._arguments import model_list, positive_int
 from flows.cli._runner_options import add_runner_options, chosen_runner
 from flows.cli._stopping import run_stoppable
 
@@ -60,6 +61,7 @@ _IN_THE_CONFIG = {
     "labels": ("--labels", "allowed_labels"),
     "suites": ("--suites", "suite_dir"),
     "forecast": ("--no-forecast", "forecast = false"),
+    "models": ("--models", "models"),
     "metric": ("--metric", "metric"),
     "target_score": ("--target-score", "target_score"),
     "budget_seconds": ("--budget-seconds", "budget_seconds"),
@@ -138,6 +140,14 @@ def add_audit_options(parser: argparse.ArgumentParser) -> None:
         help="skip the learning-curve forecast (the slowest stage)",
     )
     parser.add_argument(
+        "--models",
+        type=model_list,
+        default=DEFAULT_MODELS,
+        metavar="A,B",
+        help="models of the forecast, kinds or package.module:callable import paths; the "
+        f"second is the challenger (default: {','.join(DEFAULT_MODELS)})",
+    )
+    parser.add_argument(
         "--metric",
         default="accuracy",
         choices=METRICS,
@@ -175,6 +185,7 @@ def execute(args: argparse.Namespace, *, path: str, target: str, strict: bool = 
         budget_seconds=args.budget_seconds,
         random_state=args.seed,
     )
+    check_models(args.models)
     check_output_folder(args.out)
     read_dataset(path, target=target, columns=[], groups=args.groups)
     if args.reference:
@@ -198,6 +209,7 @@ def execute(args: argparse.Namespace, *, path: str, target: str, strict: bool = 
             allowed_labels=labels,
             suite_dir=args.suites,
             forecast=args.forecast,
+            models=args.models,
             metric=args.metric,
             target_score=args.target_score,
             budget_seconds=args.budget_seconds,

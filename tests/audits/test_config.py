@@ -38,6 +38,7 @@ mostly = 1.0
 name = "clicks"
 path = "s3://bucket/clicks/"
 groups = "user_id"
+models = ["classical", "logistic"]
 sample = 1000
 seed = 7
 out_dir = "/srv/reports/clicks"
@@ -66,6 +67,7 @@ datasets:
   - name: clicks
     path: s3://bucket/clicks/
     groups: user_id
+    models: [classical, logistic]
     sample: 1000
     seed: 7
     out_dir: /srv/reports/clicks
@@ -126,6 +128,8 @@ def test_toml_loads_with_defaults_merged_and_paths_resolved(toml_file, tmp_path)
     }
     assert "reference" not in clicks.flow_parameters()
     assert clicks.flow_parameters()["groups"] == "user_id"
+    assert clicks.flow_parameters()["models"] == ["classical", "logistic"]
+    assert clicks.models == ("classical", "logistic")
     assert "timeout_seconds" not in clicks.flow_parameters()
     assert (credit.max_concurrent_runs, credit.on_overlap) == (1, "skip")
 
@@ -276,6 +280,25 @@ def _drop(path: tuple):
         (_set(("datasets",), []), "`datasets` must have at least 1 item(s); got []"),
         (_drop(("datasets",)), "`datasets` is required"),
         (_set(("source",), "x"), "unknown key `source`"),
+        (
+            _set(("datasets", 0, "models"), ["classical", "transformer"]),
+            "`datasets[0].models` entry 'transformer' must be one of classical, logistic, deep "
+            "or a 'package.module:callable' path; got ['classical', 'transformer']",
+        ),
+        (
+            _set(("defaults", "models"), ["classical", "no_such_module:make"]),
+            "`defaults.models` entry 'no_such_module:make' names an import path that cannot be "
+            "loaded (ModuleNotFoundError: No module named 'no_such_module')",
+        ),
+        (
+            _set(("datasets", 1, "models"), ["deep", "deep"]),
+            "`datasets[1].models` must list each model once; repeated: deep",
+        ),
+        (
+            _set(("datasets", 1, "models"), "classical,deep"),
+            "`datasets[1].models` must be a valid tuple; got 'classical,deep'",
+        ),
+        (_set(("datasets", 1, "models"), []), "`datasets[1].models` must have at least 1 item"),
     ],
 )
 def test_each_mistake_is_one_clear_line(change, message):

@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
 
 from audits.errors import ConfigError, DataError
-from audits.models import DenseEncoder, FrameEncoder, column_kinds, make_model, out_of_fold
+from audits.models import (
+    DenseEncoder,
+    FrameEncoder,
+    check_models,
+    column_kinds,
+    make_model,
+    model_problem,
+    out_of_fold,
+)
 
 
 def _awkward(n: int = 600, seed: int = 0) -> tuple[pd.DataFrame, pd.Series]:
@@ -141,6 +151,42 @@ def _dummy_factory(X, *, random_state):
     from sklearn.dummy import DummyClassifier
 
     return DummyClassifier(strategy="most_frequent", random_state=random_state)
+
+
+NOT_CALLABLE = 3
+
+
+@pytest.mark.parametrize(
+    ("models", "message"),
+    [
+        ("classical", "`models` must be a sequence of distinct model kinds; got 'classical'"),
+        ((), "`models` must be a sequence of distinct model kinds; got ()"),
+        (("deep", "deep"), "`models` must be a sequence of distinct model kinds"),
+        (
+            ("classical", "transformer"),
+            "`models` entry must be one of classical, logistic, deep or a "
+            "'package.module:callable' path; got 'transformer'",
+        ),
+        (
+            ("no_such_module:factory",),
+            "`models` entry names an import path that cannot be loaded (ModuleNotFoundError: "
+            "No module named 'no_such_module'); got 'no_such_module:factory'",
+        ),
+        ((f"{__name__}:missing",), f"cannot be loaded (AttributeError: module '{__name__}'"),
+        ((":factory",), "cannot be loaded (ValueError: Empty module name)"),
+        ((f"{__name__}:NOT_CALLABLE",), "names a int, not a callable"),
+    ],
+)
+def test_check_models_names_the_first_bad_entry(models, message):
+    with pytest.raises(ConfigError, match=re.escape(message)) as caught:
+        check_models(models)
+    assert "\n" not in str(caught.value)
+
+
+def test_check_models_accepts_kinds_and_loadable_paths():
+    models = ["logistic", f"{__name__}:_dummy_factory"]
+    assert check_models(models) == ("logistic", f"{__name__}:_dummy_factory")
+    assert model_problem("deep") is None
 
 
 def test_custom_model_by_import_path():

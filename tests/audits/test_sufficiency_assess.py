@@ -12,7 +12,6 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.linear_model import LogisticRegression
 from sklearn.tree import DecisionTreeClassifier
 
-import audits.models
 from audits.errors import ConfigError, DataError, InputError, TargetError
 from audits.sufficiency import assess, plan_anchors, render_text
 
@@ -54,22 +53,20 @@ class Sleeper(ClassifierMixin, BaseEstimator):
 
 
 def make_sleeper(X, *, random_state=0):
-    """``Sleeper`` by import path (``test_sufficiency_assess:make_sleeper``): helper
-    processes import it, where a monkeypatched fake would not exist."""
+    """``Sleeper`` by import path: helper processes import it too."""
     return Sleeper()
 
 
-@pytest.fixture
-def fake_models(monkeypatch):
-    """Fast stand-ins for the model kinds ``fake:linear``, ``fake:tree``, ``fake:sleep``."""
-    makers = {
-        "fake:linear": lambda seed: LogisticRegression(max_iter=500),
-        "fake:tree": lambda seed: DecisionTreeClassifier(max_depth=6, random_state=seed),
-        "fake:sleep": lambda seed: Sleeper(),
-    }
-    monkeypatch.setattr(
-        audits.models, "make_model", lambda kind, X, random_state=0: makers[kind](random_state)
-    )
+def make_linear(X, *, random_state=0):
+    return LogisticRegression(max_iter=500)
+
+
+def make_tree(X, *, random_state=0):
+    return DecisionTreeClassifier(max_depth=6, random_state=random_state)
+
+
+#: Fast stand-ins for the model kinds, by import path.
+SLEEP, LINEAR, TREE = (f"{__name__}:make_{kind}" for kind in ("sleeper", "linear", "tree"))
 
 
 def test_more_data_helps_on_a_learnable_rule():
@@ -99,15 +96,13 @@ def test_independent_labels_give_a_flat_diagnosed_curve():
     assert rows.message.startswith("not reachable: the curve levels off at")
 
 
-def test_budget_skips_anchors_and_bounds_the_time(fake_models):
+def test_budget_skips_anchors_and_bounds_the_time():
     X, y = learnable(n=4_000)
     budget = 4.0
     started = time.perf_counter()
-    result = assess(  # the fakes exist in this process only: no helper process
-        X, y, models=("fake:sleep", "fake:linear"), budget_seconds=budget, n_jobs=1
-    )
+    result = assess(X, y, models=(SLEEP, LINEAR), budget_seconds=budget, n_jobs=1)
     elapsed = time.perf_counter() - started
-    slow = result.models["fake:sleep"]
+    slow = result.models[SLEEP]
     assert slow.skipped_sizes, "the sleeping model must have hit the budget"
     assert slow.anchors[-1].n < 3_200
     assert len(slow.anchors) + len(slow.skipped_sizes) == len(plan_anchors(4_000).sizes)
@@ -119,16 +114,14 @@ def test_budget_holds_with_fits_side_by_side():
     X, y = learnable(n=4_000)
     budget = 4.0
     started = time.perf_counter()
-    result = assess(
-        X, y, models=("test_sufficiency_assess:make_sleeper",), budget_seconds=budget, n_jobs=2
-    )
+    result = assess(X, y, models=(SLEEP,), budget_seconds=budget, n_jobs=2)
     elapsed = time.perf_counter() - started
     (slow,) = result.models.values()
     assert slow.skipped_sizes and slow.anchors[-1].n < 3_200
     assert elapsed < budget * 1.25
 
 
-def test_json_contract_and_map_fn(fake_models):
+def test_json_contract_and_map_fn():
     X, y = learnable(n=1_000)
     calls = []
 
@@ -140,7 +133,7 @@ def test_json_contract_and_map_fn(fake_models):
     result = assess(
         X,
         y,
-        models=("fake:tree", "fake:linear"),
+        models=(TREE, LINEAR),
         at=(1_000, 10_000),
         target_score=0.95,
         map_fn=counting_map,
@@ -148,19 +141,17 @@ def test_json_contract_and_map_fn(fake_models):
     sizes = plan_anchors(1_000).sizes
     # No budget: every fit in one call, smallest first (2 models x 2 repetitions per size).
     assert calls == [[s for s in sizes for _ in range(4)]]
-    measured = [a.n for a in result.models["fake:tree"].anchors]
+    measured = [a.n for a in result.models[TREE].anchors]
     assert measured == list(sizes)
     calls.clear()
-    budgeted = assess(
-        X, y, models=("fake:tree", "fake:linear"), budget_seconds=600, map_fn=counting_map
-    )
+    budgeted = assess(X, y, models=(TREE, LINEAR), budget_seconds=600, map_fn=counting_map)
     assert calls == [[s] * 4 for s in sizes]  # a budget: one size at a time, smallest first
-    assert [a.scores for a in budgeted.models["fake:tree"].anchors] == [
-        a.scores for a in result.models["fake:tree"].anchors
+    assert [a.scores for a in budgeted.models[TREE].anchors] == [
+        a.scores for a in result.models[TREE].anchors
     ]
     data = json.loads(json.dumps(result.to_json_dict(), allow_nan=False))
     assert {"models", "rows_for_target", "crossover", "metric", "schema_version"} <= set(data)
-    for name in ("fake:tree", "fake:linear"):
+    for name in (TREE, LINEAR):
         model = data["models"][name]
         for anchor in model["anchors"]:
             assert {"n", "score", "score_std", "fit_seconds"} <= set(anchor)
@@ -168,10 +159,10 @@ def test_json_contract_and_map_fn(fake_models):
         assert [set(p) for p in model["forecast"]] == [{"n", "score", "low", "high"}] * 2
         assert [p["n"] for p in model["forecast"]] == [1_000, 10_000]
         assert set(data["rows_for_target"][name]) >= {"status", "n", "low", "high"}
-    assert data["crossover"]["challenger"] == "fake:linear"
+    assert data["crossover"]["challenger"] == LINEAR
     assert data["crossover"]["status"] in {"ahead", "forecast", "none"}
     text = render_text(result)
-    assert "fake:linear" in text and "crossover:" in text
+    assert LINEAR in text and "crossover:" in text
 
 
 def test_fits_side_by_side_measure_the_same_curves_as_one_at_a_time():

@@ -75,6 +75,8 @@ def test_table_output(parquet, capsys):
         (["--jobs", "0"], "`n_jobs` must be an integer >= 1"),
         (["--seed", "-1"], "the random seed must be an integer from 0 to 4294967295; got -1"),
         (["--target-score", "1.5"], "must be in \\(0, 1\\] for accuracy; got 1.5"),
+        (["--models", "logistic,logistic"], "`models` must be a sequence of distinct"),
+        (["--models", "logistic,no_such_module:net"], "No module named 'no_such_module'"),
     ],
 )
 def test_bad_options_raise_config_errors(parquet, extra, match):

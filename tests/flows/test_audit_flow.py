@@ -65,8 +65,16 @@ def test_flow_writes_results_report_and_artifacts(prefect_harness, dataset_path,
     assert summary.type == "markdown" and XSS not in summary.data
 
 
+def logistic_by_path(X, *, random_state):
+    """A model named by import path (``--models``), as a user's own would be."""
+    from audits.models import make_model
+
+    return make_model("logistic", X, random_state=random_state)
+
+
 def test_cli_exit_code_follows_the_suites(prefect_harness, dataset_path, tmp_path, capsys):
     passing = main(["run", str(dataset_path), "--target", "label", "--out", str(tmp_path / "a")])
+    own = f"{__name__}:logistic_by_path"
     failing = main(
         [
             "run",
@@ -75,12 +83,20 @@ def test_cli_exit_code_follows_the_suites(prefect_harness, dataset_path, tmp_pat
             "label",
             "--labels",
             "no",
+            "--models",
+            f"classical,{own}",
             "--out",
             str(tmp_path / "b"),
         ]
     )
     assert (passing, failing) == (0, 1)
+    defaults = json.loads((tmp_path / "a" / "results.json").read_text())
+    assert list(defaults["sufficiency"]["models"]) == ["classical", "deep"]
+    assert defaults["run"]["parameters"]["models"] == ["classical", "deep"]
     data = json.loads((tmp_path / "b" / "results.json").read_text())
+    assert list(data["sufficiency"]["models"]) == ["classical", own]
+    assert data["run"]["parameters"]["models"] == ["classical", own]
+    assert data["sufficiency"]["crossover"]["challenger"] == own
     in_set = [
         o
         for s in data["validation"]["suites"]
@@ -128,3 +144,14 @@ def test_grouped_rows_stay_on_one_side_of_every_split(prefect_harness, tmp_path)
     page = (out / "report.html").read_text()
     assert XSS not in page
     assert f"60 in column {html.escape(XSS)}" in page
+
+
+def test_forecasts_of_models_named_by_import_path_are_not_cached():
+    """The cache key holds this package's code, not the user's module: it would go stale."""
+    from prefect.cache_policies import NONE
+
+    from flows.audit_dataset import _forecast_task, sufficiency_task
+
+    assert _forecast_task(("classical", "deep")) is sufficiency_task
+    assert sufficiency_task.cache_policy is not NONE
+    assert _forecast_task(("classical", "mine.models:net")).cache_policy is NONE

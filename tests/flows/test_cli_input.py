@@ -82,8 +82,17 @@ def test_a_bad_reference_is_named_as_such(tmp_path, good, capsys, make, message)
         (["--target-score", "nan"], "`target_score` must be in (0, 1] for accuracy; got nan"),
         (["--metric", "log_loss", "--target-score", "0"], "in (0, inf) for log_loss; got 0.0"),
         (["--budget-seconds", "inf"], "`budget_seconds` must be a positive number"),
+        (["--models", "classical,transformer"], "`models` entry must be one of classical"),
+        (["--models", "classical,no_such_module:net"], "No module named 'no_such_module'"),
     ],
-    ids=["negative-seed", "nan-target", "best-log-loss", "endless-budget"],
+    ids=[
+        "negative-seed",
+        "nan-target",
+        "best-log-loss",
+        "endless-budget",
+        "unknown-model",
+        "unloadable-model",
+    ],
 )
 def test_bad_forecast_options_exit_2_before_the_flow(tmp_path, good, capsys, options, message):
     path = tmp_path / "data.parquet"
@@ -216,6 +225,10 @@ def test_run_config_audits_every_dataset_and_exit_code_follows(tmp_path, capsys)
         (
             ["run", "--config", "c.toml", "--groups", "person"],
             "--groups cannot be used with --config: set `groups` in the file instead",
+        ),
+        (
+            ["run", "--config", "c.toml", "--models", "classical,logistic"],
+            "--models cannot be used with --config: set `models` in the file instead",
         ),
     ],
 )
