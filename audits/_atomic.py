@@ -1,4 +1,9 @@
-"""Atomic file writes: write to a temporary file beside the target, then rename."""
+"""Atomic file writes: write to a temporary file beside the target, then rename.
+
+:class:`Staged` does it for several files that belong together (a run's results, its
+report, the history that lists it): all are written first, then all renamed, so a
+failure while writing any of them leaves every target as it was.
+"""
 
 from __future__ import annotations
 
@@ -7,16 +12,17 @@ import os
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
+from types import TracebackType
 from typing import Any
 
 from audits.errors import ConfigError
 
 __all__ = [
+    "Staged",
     "atomic_path",
     "check_output_file",
     "check_output_folder",
     "remove_pending",
-    "write_bytes",
     "write_json",
     "write_text",
 ]
@@ -33,6 +39,68 @@ _UMASK = _read_umask()
 
 #: Temporary files of the writes under way, in any thread.
 _PENDING: set[Path] = set()
+
+
+class Staged:
+    """Files written together: each to a temporary file beside its target, then renamed.
+
+    Use as a context manager: :meth:`path` (and :meth:`text`, :meth:`json`) write a
+    file's complete content to its temporary file, :meth:`commit` renames them onto
+    their targets in the order they were staged, and leaving the block removes what
+    was not committed (an error while writing any file leaves every target as it was).
+    """
+
+    def __init__(self) -> None:
+        self._files: list[tuple[Path, Path]] = []
+
+    def __enter__(self) -> Staged:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        for tmp, _ in self._files:
+            tmp.unlink(missing_ok=True)
+            _PENDING.discard(tmp)
+        self._files.clear()
+
+    def path(self, path: str | os.PathLike[str], writer: Callable[[Path], None]) -> Path:
+        """Stage ``path``: ``writer(tmp)`` writes its complete content to a temporary path.
+
+        Returns
+        -------
+        Path
+            The final path (its parent folder is created if missing).
+        """
+        final = Path(path)
+        final.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{final.name}.", suffix=".tmp", dir=final.parent)
+        os.close(fd)
+        tmp = Path(tmp_name)
+        _PENDING.add(tmp)
+        self._files.append((tmp, final))
+        writer(tmp)
+        os.chmod(tmp, 0o666 & ~_UMASK)
+        return final
+
+    def text(self, path: str | os.PathLike[str], text: str) -> Path:
+        """Stage UTF-8 ``text`` as ``path``."""
+        return self.path(path, _text_writer(text))
+
+    def json(self, path: str | os.PathLike[str], obj: Any) -> Path:
+        """Stage a JSON-compatible object as ``path`` (indented, NaN-free)."""
+        return self.text(path, _json_text(obj))
+
+    def commit(self) -> None:
+        """Rename every staged file onto its target, in the order they were staged."""
+        while self._files:
+            tmp, final = self._files[0]
+            os.replace(tmp, final)
+            _PENDING.discard(tmp)
+            self._files.pop(0)
 
 
 def atomic_path(path: str | os.PathLike[str], writer: Callable[[Path], None]) -> Path:
@@ -52,21 +120,9 @@ def atomic_path(path: str | os.PathLike[str], writer: Callable[[Path], None]) ->
     Path
         The final path.
     """
-    final = Path(path)
-    final.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{final.name}.", suffix=".tmp", dir=final.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
-    _PENDING.add(tmp)
-    try:
-        writer(tmp)
-        os.chmod(tmp, 0o666 & ~_UMASK)
-        os.replace(tmp, final)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    finally:
-        _PENDING.discard(tmp)
+    with Staged() as staged:
+        final = staged.path(path, writer)
+        staged.commit()
     return final
 
 
@@ -109,16 +165,19 @@ def check_output_file(path: str | os.PathLike[str]) -> Path:
     return file
 
 
-def write_bytes(path: str | os.PathLike[str], data: bytes) -> Path:
-    """Write ``data`` to ``path`` atomically."""
-    return atomic_path(path, lambda tmp: tmp.write_bytes(data))
-
-
 def write_text(path: str | os.PathLike[str], text: str) -> Path:
     """Write UTF-8 ``text`` to ``path`` atomically."""
-    return write_bytes(path, text.encode("utf-8"))
+    return atomic_path(path, _text_writer(text))
 
 
 def write_json(path: str | os.PathLike[str], obj: Any) -> Path:
     """Write a JSON-compatible object to ``path`` atomically (indented, NaN-free)."""
-    return write_text(path, json.dumps(obj, indent=2, allow_nan=False, sort_keys=False) + "\n")
+    return write_text(path, _json_text(obj))
+
+
+def _text_writer(text: str) -> Callable[[Path], None]:
+    return lambda tmp: tmp.write_bytes(text.encode("utf-8"))
+
+
+def _json_text(obj: Any) -> str:
+    return json.dumps(obj, indent=2, allow_nan=False) + "\n"

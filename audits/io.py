@@ -151,7 +151,9 @@ def _open(uri: str) -> tuple[pads.Dataset, pafs.FileSystem, list[str]]:
         dataset = pads.dataset(
             path,
             format="parquet",
-            partitioning="hive",
+            # Partition keys (``year=2024/``) are read below a folder only: a single file
+            # in a folder named ``k=v`` keeps its own columns.
+            partitioning="hive" if info.type == pafs.FileType.Directory else None,
             filesystem=filesystem,
             exclude_invalid_files=False,
         )

@@ -32,7 +32,7 @@ from audits.models import OutOfFold, check_models, out_of_fold
 from audits.overview import DatasetOverview, describe_dataset
 from audits.progress import logger, stage
 from audits.quality import QualityAudit, audit_quality
-from audits.results import AuditResults, RunInfo, save_results
+from audits.results import AuditResults, RunInfo
 from audits.sufficiency import (
     DEFAULT_MODELS,
     SufficiencyResult,
@@ -202,13 +202,15 @@ def validate_task(
 
 @task(name="write-results", cache_policy=NONE)
 def write_task(results: AuditResults, issues: pd.DataFrame, out_dir: str) -> dict[str, str]:
-    """Write ``label_issues.parquet``, ``results.json`` and the report (each atomically)."""
+    """Write ``label_issues.parquet``, ``results.json`` and the report: all or none."""
     from audits.report import write_report
 
     folder = Path(out_dir)
-    _atomic.atomic_path(folder / "label_issues.parquet", lambda tmp: issues.to_parquet(tmp))
-    results_path = save_results(results, folder / "results.json")
-    report_path = write_report(to_jsonable(results), folder)
+    document = to_jsonable(results)
+    with _atomic.Staged() as staged:
+        staged.path(folder / "label_issues.parquet", lambda tmp: issues.to_parquet(tmp))
+        results_path = staged.json(folder / "results.json", document)
+        report_path = write_report(document, folder, staged=staged)
     return {
         "results": str(results_path),
         "report": str(report_path),

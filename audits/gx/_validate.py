@@ -103,8 +103,23 @@ def _jsonable(value: Any) -> Any:
 
 
 def _observed(result: dict[str, Any]) -> float | str | None:
+    """The observed value of one GX result as a number or a line of text.
+
+    A column-set check reports the columns missing and unexpected (not the whole list),
+    and any other list is joined with commas.
+    """
+    mismatched = (result.get("details") or {}).get("mismatched")
+    if isinstance(mismatched, dict):
+        parts = [
+            f"{label}: {', '.join(map(str, mismatched[key]))}"
+            for key, label in (("missing", "missing"), ("unexpected", "unexpected"))
+            if mismatched.get(key)
+        ]
+        return "; ".join(parts) or "no difference"
     if "observed_value" in result:
         value = _jsonable(result["observed_value"])
+        if isinstance(value, list):
+            return ", ".join(map(str, value))
         return value if isinstance(value, (int, float, str)) or value is None else str(value)
     if "unexpected_count" in result:
         return _jsonable(result["unexpected_count"])

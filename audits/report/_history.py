@@ -73,7 +73,7 @@ def read_history(out_dir: str | os.PathLike[str]) -> list[dict[str, Any]]:
     return sorted(rows, key=lambda r: str(r.get("time") or ""))
 
 
-def _write_history(path: Path, rows: list[dict[str, Any]]) -> None:
+def _stage_history(staged: _atomic.Staged, path: Path, rows: list[dict[str, Any]]) -> None:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -85,7 +85,7 @@ def _write_history(path: Path, rows: list[dict[str, Any]]) -> None:
             for c in columns
         }
     )
-    _atomic.atomic_path(path, lambda tmp: pq.write_table(table, tmp))
+    staged.path(path, lambda tmp: pq.write_table(table, tmp))
 
 
 def _index_html(history: list[dict[str, Any]]) -> str:
@@ -113,12 +113,18 @@ def _index_html(history: list[dict[str, Any]]) -> str:
     )
 
 
-def write_report(results: Mapping[str, Any], out_dir: str | os.PathLike[str]) -> Path:
+def write_report(
+    results: Mapping[str, Any],
+    out_dir: str | os.PathLike[str],
+    *,
+    staged: _atomic.Staged | None = None,
+) -> Path:
     """Write the page of one run into ``out_dir`` and record the run in its history.
 
     Appends the run's key numbers to ``history.parquet`` (replacing the row of the same
     run id, so writing a run twice does not count it twice), renders the page with the
-    trend of those numbers, and rewrites ``index.html``.
+    trend of those numbers, and rewrites ``index.html``. The files land together: an
+    error while writing any of them changes none (see :class:`audits._atomic.Staged`).
 
     Parameters
     ----------
@@ -126,6 +132,9 @@ def write_report(results: Mapping[str, Any], out_dir: str | os.PathLike[str]) ->
         The content of ``results.json``.
     out_dir : path-like
         The report folder (created if missing).
+    staged : Staged, optional
+        Files the caller staged for the same run (its ``results.json``, ...): committed
+        with the report's, before them, while the folder's history is locked.
 
     Returns
     -------
@@ -134,16 +143,18 @@ def write_report(results: Mapping[str, Any], out_dir: str | os.PathLike[str]) ->
     """
     folder = Path(out_dir)
     row = summary_row(results)
-    with _locked(folder):
+    with _locked(folder), contextlib.ExitStack() as stack:
+        files = staged if staged is not None else stack.enter_context(_atomic.Staged())
         history = [r for r in read_history(folder) if r.get("run_id") != row["run_id"]]
         history = sorted([*history, row], key=lambda r: str(r.get("time") or ""))
-        _write_history(folder / HISTORY_FILE, history)
         until_now = history[: history.index(row) + 1]
         page = render_html(results, history=until_now)
         run_folder = folder / "runs" / row["run_id"]
-        _atomic.write_json(run_folder / "results.json", results)
-        _atomic.write_text(run_folder / "report.html", page)
-        _atomic.write_text(folder / "index.html", _index_html(history))
+        files.json(run_folder / "results.json", results)
+        files.text(run_folder / "report.html", page)
         if len(until_now) == len(history):  # an older run written late keeps the latest page
-            _atomic.write_text(folder / "report.html", page)
+            files.text(folder / "report.html", page)
+        files.text(folder / "index.html", _index_html(history))
+        _stage_history(files, folder / HISTORY_FILE, history)  # last: the run is recorded
+        files.commit()
     return folder / "report.html"

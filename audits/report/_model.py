@@ -13,7 +13,7 @@ from typing import Any
 
 from markupsafe import Markup
 
-from audits.report._format import DASH, fmt_number, fmt_pct, is_number
+from audits.report._format import DASH, fmt_number, fmt_pct, is_number, shorten
 
 __all__ = [
     "TABLE_ROWS",
@@ -101,6 +101,9 @@ def make_table(
 ) -> Table:
     """Format the first ``limit`` of ``records`` with ``row`` into a :class:`Table`.
 
+    Plain strings longer than 200 characters (a column named by a paragraph) are cut
+    with an ellipsis, as :func:`~audits.report._format.fmt_value` cuts values.
+
     Parameters
     ----------
     title : str
@@ -112,7 +115,8 @@ def make_table(
     limit : int, default=TABLE_ROWS
     """
     rows = tuple(
-        tuple(c if isinstance(c, Cell) else Cell(c) for c in row(r)) for r in records[:limit]
+        tuple(c if isinstance(c, Cell) else Cell(shorten(c)) for c in row(r))
+        for r in records[:limit]
     )
     return Table(title, tuple(headers), rows, max(len(records) - limit, 0))
 

@@ -28,11 +28,17 @@ from audits.report._model import Section, make_table, num, plus_minus
 __all__ = ["sufficiency_section"]
 
 
-def _model_line(name: str, model: Mapping[str, Any], level: Any) -> str:
+def _model_line(name: str, model: Mapping[str, Any], level: Any, best: float) -> str:
     last = model["anchors"][-1]
+    ceiling = model["ceiling"]
+    shape = (
+        f"not levelling off before the best score, {fmt_number(best)}"
+        if is_number(ceiling) and abs(ceiling - best) < 1e-6
+        else f"levelling off at {fmt_number(ceiling)}"
+    )
     text = (
         f"{name}: {fmt_number(last['score'])} at {fmt_count(last['n'])} training rows; "
-        f"{model['family']} curve levelling off at {fmt_number(model['ceiling'])}"
+        f"{model['family']} curve {shape}"
     )
     further = [p for p in model["forecast"] if p["n"] > last["n"]]
     if further:
@@ -42,6 +48,12 @@ def _model_line(name: str, model: Mapping[str, Any], level: Any) -> str:
             f"({interval_text(far['low'], far['high'], level, fmt_number)})"
         )
     return text + "."
+
+
+def _sizes_text(sizes: list[int]) -> str:
+    """``size 3,563 was`` or ``sizes 1,823, 3,563 were``."""
+    listed = ", ".join(map(fmt_count, sizes))
+    return f"size {listed} was" if len(sizes) == 1 else f"sizes {listed} were"
 
 
 def _learning_curves(data: Mapping[str, Any]) -> Any:
@@ -153,7 +165,8 @@ def sufficiency_section(data: Mapping[str, Any]) -> Section:
     models, level = data["models"], data.get("level")
     targets = data.get("rows_for_target") or {}
     crossover = data.get("crossover")
-    lines = [_model_line(name, model, level) for name, model in models.items()]
+    best = 1.0 if data.get("higher_is_better", True) else 0.0  # of the rates; of log loss
+    lines = [_model_line(name, model, level, best) for name, model in models.items()]
     lines += [t["message"] for t in targets.values() if t.get("message")]
     if crossover and crossover.get("message"):
         lines.append(crossover["message"])
@@ -238,8 +251,7 @@ def sufficiency_section(data: Mapping[str, Any]) -> Section:
         f"{name}: {d['message']}" for name, m in models.items() for d in m.get("diagnostics") or ()
     ]
     notes += [
-        f"{name}: sizes {', '.join(map(fmt_count, m['skipped_sizes']))} were not "
-        "measured (time budget)."
+        f"{name}: {_sizes_text(m['skipped_sizes'])} not measured (time budget)."
         for name, m in models.items()
         if m.get("skipped_sizes")
     ]

@@ -91,11 +91,14 @@ def threshold_text(threshold: Any) -> str:
         if threshold.get(key) is not None:
             shown = strict_sign if threshold.get(strict) else sign
             parts.append(f"{shown} {fmt_value(threshold[key])}")
-    if "value_set" in threshold:
-        values = threshold["value_set"]
-        shown = ", ".join(fmt_value(v, width=40) for v in (values or [])[:10])
-        more = ", \u2026" if values and len(values) > 10 else ""
-        parts.append(f"in {{{shown}{more}}}" if values is not None else "in (not configured)")
+    for key, word in (("value_set", "in"), ("column_set", "columns")):
+        if key in threshold:
+            values = threshold[key]
+            shown = ", ".join(fmt_value(v, width=40) for v in (values or [])[:10])
+            more = ", \u2026" if values and len(values) > 10 else ""
+            parts.append(
+                f"{word} {{{shown}{more}}}" if values is not None else f"{word} (not configured)"
+            )
     if is_number(threshold.get("mostly")):
         parts.append(f"for {fmt_pct(threshold['mostly'])} of rows")
     return ", ".join(parts) or DASH

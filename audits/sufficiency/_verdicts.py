@@ -160,8 +160,8 @@ def crossover(
     n = _first(grid, diff > 0)
     n_low = _first(grid, high_diff > 0)
     n_high = _first(grid, low_diff > 0)
-    possible = f" (possible from {n_low:,} rows at the optimistic end)" if n_low else ""
     if n is None:
+        possible = f"; possible from {n_low:,} rows at the optimistic end" if n_low else ""
         return result(
             status="none",
             n=None,

@@ -51,6 +51,15 @@ def test_rows_and_facts_are_validated(frame):
     assert not result.success
 
 
+def test_a_column_set_check_reports_the_difference(frame):
+    parameters = {"target": "label", "reference_columns": ["x", "gone", "label"]}
+    result = validate(frame.assign(new=1), {}, load_suites(), parameters=parameters)
+    (columns,) = [o for o in result.outcomes if o.type == "expect_table_columns_to_match_set"]
+    assert columns.status == "failed"
+    assert columns.observed == "missing: gone; unexpected: new"
+    assert columns.threshold["column_set"] == ["x", "gone", "label"]
+
+
 def test_unconfigured_parameter_and_missing_fact_skip(frame):
     result = validate(frame, {}, load_suites(), parameters={"target": "label"})
     skipped = {o.type: o.detail for o in result.outcomes if o.status == "skipped"}

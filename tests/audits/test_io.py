@@ -85,6 +85,16 @@ def test_hive_partitioned_folder_has_partition_column(tmp_path, frame):
     assert counts.to_dict() == expected.to_dict()
 
 
+def test_a_single_file_in_a_key_value_folder_keeps_its_own_columns(tmp_path, frame):
+    folder = tmp_path / "batch=7"
+    folder.mkdir()
+    frame.to_parquet(folder / "d.parquet")
+    info = inspect_dataset(str(folder / "d.parquet"))
+    assert info.column_names == tuple(frame.columns)
+    assert "batch" not in read_dataset(str(folder / "d.parquet"), target="label").frame
+    assert "batch" in inspect_dataset(str(tmp_path)).column_names  # the folder: a partition
+
+
 def test_file_uri(tmp_path, frame):
     path = tmp_path / "d.parquet"
     frame.to_parquet(path)

@@ -76,6 +76,16 @@ def test_data_derived_text_is_escaped_everywhere(results):
     assert ESCAPED in svg_text  # plot tick labels are escaped by matplotlib
 
 
+def test_a_column_named_by_a_paragraph_is_cut_in_tables(results):
+    long_name = PAYLOAD + "L" * 5000
+    for column in results["overview"]["columns"]:
+        column["name"] = long_name
+    page = render_html(results)
+    assert "L" * 300 not in page  # cut in the tables (and the plots)
+    assert f"<td>{ESCAPED}{'L' * 150}" in page
+    assert PAYLOAD not in page
+
+
 def test_failed_checks_are_listed_at_the_top(results):
     for suite in results["validation"]["suites"]:
         for outcome in suite["outcomes"]:

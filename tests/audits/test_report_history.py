@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+import shutil
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -50,6 +51,17 @@ def test_first_run_writes_page_history_index_and_run_folder(tmp_path, results):
     index = (tmp_path / "index.html").read_text()
     assert 'href="runs/20250106T060000-3a0fb70a/report.html"' in index
     assert not list(tmp_path.rglob(".*.tmp"))
+
+
+def test_a_report_that_cannot_be_written_changes_nothing(tmp_path, results):
+    """``runs`` is a file, so the run's own folder cannot be made: no file may change."""
+    write_report(results, tmp_path)
+    shutil.rmtree(tmp_path / "runs")
+    (tmp_path / "runs").write_text("not a folder")
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    with pytest.raises(OSError):
+        write_report(_later_run(results), tmp_path)
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before  # no temp file either
 
 
 def test_history_grows_by_one_row_per_run_and_the_page_shows_the_trend(tmp_path, results):

@@ -272,6 +272,7 @@ def test_expectation_rows_are_flat_text(results):
         ({"min_value": 0, "max_value": 1}, "\u2265 0, \u2264 1"),
         ({"value_set": ["a", "b"], "mostly": 0.95}, "in {a, b}, for 95.0% of rows"),
         ({"value_set": None}, "in (not configured)"),
+        ({"column_set": ["x", "y"], "exact_match": True}, "columns {x, y}"),
         ({}, "\u2014"),
     ],
 )
@@ -316,6 +317,19 @@ def test_a_weak_label_signal_replaces_the_noise_sentence(results, auc, weak):
     assert (weak_text in lines[1], lines[1] == noise_text) == (weak, not weak)
     assert page.count(weak_text) == (2 if weak else 0)  # the verdict and the labels section
     assert f"<dt>Out-of-fold ROC AUC (0.5: chance)</dt><dd>{auc:g}</dd>" in page
+
+
+def test_a_ceiling_at_the_best_score_and_a_skipped_size_are_said_so(results, sufficiency):
+    results["sufficiency"] = sufficiency
+    (name, model), *_ = sufficiency["models"].items()
+    model["ceiling"] = 1.0
+    model["skipped_sizes"] = [3563]
+    page = render_html(results)
+    assert f"{model['family']} curve not levelling off before the best score, 1" in page
+    assert "levelling off at 1," not in page
+    assert f"{name}: size 3,563 was not measured (time budget)." in page
+    model["skipped_sizes"] = [1823, 3563]
+    assert f"{name}: sizes 1,823, 3,563 were not measured" in render_html(results)
 
 
 def test_level_curves_are_said_to_be_level(results, sufficiency):

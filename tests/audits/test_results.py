@@ -88,6 +88,28 @@ def test_atomic_write_keeps_old_file_when_writer_fails(tmp_path):
     assert os.listdir(tmp_path) == ["report.html"]
 
 
+def test_staged_files_land_together_or_not_at_all(tmp_path):
+    (tmp_path / "a.json").write_text("old a")
+
+    def failing(tmp):
+        tmp.write_text("half")
+        raise RuntimeError("disk full")
+
+    with pytest.raises(RuntimeError), _atomic.Staged() as staged:
+        staged.json(tmp_path / "a.json", {"new": 1})
+        staged.text(tmp_path / "b.html", "new b")
+        staged.path(tmp_path / "c.parquet", failing)
+        staged.commit()
+    assert os.listdir(tmp_path) == ["a.json"] and (tmp_path / "a.json").read_text() == "old a"
+    with _atomic.Staged() as staged:
+        staged.json(tmp_path / "a.json", {"new": 1})
+        staged.text(tmp_path / "sub" / "b.html", "new b")
+        staged.commit()
+    assert json.loads((tmp_path / "a.json").read_text()) == {"new": 1}
+    assert (tmp_path / "sub" / "b.html").read_text() == "new b"
+    assert sorted(p.name for p in tmp_path.rglob("*")) == ["a.json", "b.html", "sub"]
+
+
 def test_computed_part_ignores_measured_costs_only():
     base = {
         "run": {"seconds": 3.0},

@@ -69,7 +69,8 @@ def test_no_crossover_within_100x_and_already_ahead():
     strong = curve(0.90, 1.0, seed=4)
     none = crossover(weak, strong, names=("deep", "classical"), n_rows=2_500)
     assert none.status == "none"
-    assert none.message.startswith("no crossover within 100x the current data")
+    assert none.message.startswith("no crossover within 100x the current data (250,000 rows)")
+    assert ")(" not in none.message and ") (" not in none.message  # one aside, not two
     ahead = crossover(strong, weak, names=("deep", "classical"), n_rows=2_500)
     assert ahead.status == "ahead"
 
