@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
@@ -39,6 +40,10 @@ _UMASK = _read_umask()
 
 #: Temporary files of the writes under way, in any thread.
 _PENDING: set[Path] = set()
+
+#: Held while a temporary file is created or a set of files is renamed; taken for good by
+#: :func:`remove_pending`, so that no write starts or lands once the process is ending.
+_LANDING = threading.Lock()
 
 
 class Staged:
@@ -77,13 +82,15 @@ class Staged:
         """
         final = Path(path)
         final.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{final.name}.", suffix=".tmp", dir=final.parent)
-        os.close(fd)
-        tmp = Path(tmp_name)
-        _PENDING.add(tmp)
+        with _LANDING:
+            fd, name = tempfile.mkstemp(prefix=f".{final.name}.", suffix=".tmp", dir=final.parent)
+            os.close(fd)
+            tmp = Path(name)
+            _PENDING.add(tmp)
         self._files.append((tmp, final))
         writer(tmp)
-        os.chmod(tmp, 0o666 & ~_UMASK)
+        with _LANDING:
+            os.chmod(tmp, 0o666 & ~_UMASK)
         return final
 
     def text(self, path: str | os.PathLike[str], text: str) -> Path:
@@ -96,11 +103,12 @@ class Staged:
 
     def commit(self) -> None:
         """Rename every staged file onto its target, in the order they were staged."""
-        while self._files:
-            tmp, final = self._files[0]
-            os.replace(tmp, final)
-            _PENDING.discard(tmp)
-            self._files.pop(0)
+        with _LANDING:
+            while self._files:
+                tmp, final = self._files[0]
+                os.replace(tmp, final)
+                _PENDING.discard(tmp)
+                self._files.pop(0)
 
 
 def atomic_path(path: str | os.PathLike[str], writer: Callable[[Path], None]) -> Path:
@@ -127,7 +135,14 @@ def atomic_path(path: str | os.PathLike[str], writer: Callable[[Path], None]) ->
 
 
 def remove_pending() -> None:
-    """Delete the temporary files of the writes under way, before the process ends hard."""
+    """Delete the temporary files of the writes under way, before the process ends hard.
+
+    Only for a process about to end (``os._exit``) while other threads may still write:
+    a set of files being renamed lands whole first, and from then on every write waits
+    for good instead of starting or landing, so a run's files land all or none and no
+    temporary file is left behind.
+    """
+    _LANDING.acquire()  # never released: see the docstring
     for tmp in list(_PENDING):
         tmp.unlink(missing_ok=True)
 

@@ -110,6 +110,45 @@ def test_staged_files_land_together_or_not_at_all(tmp_path):
     assert sorted(p.name for p in tmp_path.rglob("*")) == ["a.json", "b.html", "sub"]
 
 
+ENDING = """
+import os, sys, threading, time
+from pathlib import Path
+from audits import _atomic
+
+folder = Path(sys.argv[1])
+started, go = threading.Event(), threading.Event()
+
+def slow(tmp):
+    tmp.write_text("half")
+    started.set()
+    go.wait()
+
+def run():
+    with _atomic.Staged() as staged:
+        staged.path(folder / "results.json", slow)
+        staged.text(folder / "report.html", "page")  # starts after the process began to end
+        staged.commit()
+
+threading.Thread(target=run, daemon=True).start()
+started.wait()
+_atomic.remove_pending()
+go.set()
+time.sleep(0.5)
+print(sorted(os.listdir(folder)))
+os._exit(0)
+"""
+
+
+def test_a_process_that_ends_mid_write_leaves_no_file_behind(tmp_path):
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-c", ENDING, str(tmp_path)], capture_output=True, text=True, timeout=60
+    )
+    assert (done.stdout.strip(), done.stderr) == ("[]", "")
+
+
 def test_computed_part_ignores_measured_costs_only():
     base = {
         "run": {"seconds": 3.0},
