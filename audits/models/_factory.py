@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Sequence
-from typing import cast
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
+from sklearn.dummy import DummyClassifier
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.linear_model import LogisticRegression
 from sklearn.neural_network import MLPClassifier
@@ -50,6 +51,11 @@ class EarlyStoppingGuard(ClassifierMixin, BaseEstimator):
     the full-size net a forecast predicts, and smaller ones get 10 steps per epoch.
     (With 20 the small fits cost twice as much, and the nets on 2,000 to 4,000 rows
     trained on smaller batches than the full-size net.)
+
+    Columns with fewer non-missing values than ``min_samples_leaf`` (where the
+    estimator has one) are left out: no split can use them, and HistGradientBoosting
+    fails on a column whose values all land in its early-stopping rows. With no
+    column left, the guard predicts the class prior.
 
     With ``categorical_codes`` the pandas categoricals of a frame (the output of
     :class:`FrameEncoder`) reach the estimator as their integer codes, with
@@ -93,18 +99,37 @@ class EarlyStoppingGuard(ClassifierMixin, BaseEstimator):
         if self.batches_per_epoch is not None:
             batch = int(np.clip(counts.sum() // self.batches_per_epoch, _MIN_BATCH, _MAX_BATCH))
             model.set_params(batch_size=batch)
+        values = self._values(X)
+        present = np.asarray(pd.notna(values)).sum(axis=0)
+        self.columns_ = np.flatnonzero(present >= params.get("min_samples_leaf", 1))
+        if not len(self.columns_):  # nothing to split on or learn from: the class prior
+            self.estimator_ = DummyClassifier(strategy="prior").fit(values, y)
+            self.classes_ = self.estimator_.classes_
+            return self
         if self.categorical_codes:
-            mask = [
-                isinstance(dtype, pd.CategoricalDtype) for dtype in cast(pd.DataFrame, X).dtypes
-            ]
+            dtypes = np.asarray(cast(pd.DataFrame, X).dtypes, dtype=object)[self.columns_]
+            mask = [isinstance(dtype, pd.CategoricalDtype) for dtype in dtypes]
             model.set_params(categorical_features=mask if any(mask) else None)
-        self.estimator_ = model.fit(self._input(X), y)
+        self.estimator_ = model.fit(self._kept(values), y)
         self.classes_ = self.estimator_.classes_
         return self
 
-    def _input(self, X: object) -> object:
-        """``X`` as the estimator takes it (see ``categorical_codes``)."""
+    def _values(self, X: object) -> object:
+        """``X`` as the estimator takes it, every column (see ``categorical_codes``)."""
         return _with_category_codes(cast(pd.DataFrame, X)) if self.categorical_codes else X
+
+    def _kept(self, values: Any) -> Any:
+        """The columns of ``values`` (array or frame) that the estimator is fitted on."""
+        if len(self.columns_) == values.shape[1]:
+            return values
+        return (
+            values.iloc[:, self.columns_] if hasattr(values, "iloc") else values[:, self.columns_]
+        )
+
+    def _input(self, X: object) -> object:
+        """``X`` as the fitted estimator takes it."""
+        values = self._values(X)
+        return values if isinstance(self.estimator_, DummyClassifier) else self._kept(values)
 
     def predict(self, X: object) -> np.ndarray:
         """Predicted labels, shape (n_rows,)."""
@@ -232,7 +257,8 @@ def model_problem(kind: object) -> str | None:
     try:
         factory = getattr(importlib.import_module(module_name), attr)
     except Exception as exc:  # noqa: BLE001 - the user's module may raise anything on import
-        return f"names an import path that cannot be loaded ({type(exc).__name__}: {exc})"
+        first = next(iter(str(exc).splitlines()), "")  # a SyntaxError spans lines
+        return f"names an import path that cannot be loaded ({type(exc).__name__}: {first})"
     if not callable(factory):
         return f"names a {type(factory).__name__}, not a callable"
     return None

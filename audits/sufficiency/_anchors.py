@@ -397,6 +397,7 @@ def measure_anchor(
     -------
     AnchorMeasurement
     """
+    from sklearn.dummy import DummyClassifier
     from sklearn.exceptions import ConvergenceWarning
 
     from audits.models import make_model, tree_shape
@@ -406,7 +407,13 @@ def measure_anchor(
     rows = split.train_order[task.rep][: task.size]
     val = split.validation[task.rep]
     X_train, y_train = X.iloc[rows], split.codes[rows]
-    model = make_model(task.model, X, random_state=random_state + task.rep)
+    # A subset of one class (a class of one or two rows in all) teaches nothing but that
+    # class, and classifiers refuse it (or, like HistGradientBoosting, misreport it).
+    model = (
+        make_model(task.model, X, random_state=random_state + task.rep)
+        if len(np.unique(y_train)) > 1
+        else DummyClassifier(strategy="prior")
+    )
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", category=ConvergenceWarning)
         # a small subset of many classes: the labels are classes whatever sklearn guesses

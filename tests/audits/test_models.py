@@ -153,6 +153,30 @@ def _dummy_factory(X, *, random_state):
     return DummyClassifier(strategy="most_frequent", random_state=random_state)
 
 
+@pytest.mark.parametrize("kind", ["classical", "deep"])
+def test_columns_too_sparse_to_split_on_change_nothing(kind):
+    """A column with one value (or 19) cannot be split on; HistGradientBoosting used to
+    fail when those values all fell in its early-stopping rows."""
+    X, y = _awkward(n=400)
+    sparse = X.assign(
+        rare=np.r_[np.full(399, np.nan), 1.0], few=np.r_[np.full(381, np.nan), 1.0 * np.arange(19)]
+    )
+    proba = make_model(kind, sparse, random_state=0).fit(sparse, y).predict_proba(sparse)
+    expected = make_model(kind, X, random_state=0).fit(X, y).predict_proba(X)
+    if kind == "classical":  # the trees are the same; the net has two more inputs
+        np.testing.assert_array_equal(proba, expected)
+    assert proba.shape == (400, 2)
+
+
+def test_trees_with_no_column_to_split_on_predict_the_class_prior():
+    y = pd.Series(["a"] * 75 + ["b"] * 25)
+    X = pd.DataFrame({"rare": np.r_[np.full(99, np.nan), 1.0]})
+    proba = make_model("classical", X).fit(X, y).predict_proba(X)
+    np.testing.assert_allclose(proba, np.tile([0.75, 0.25], (100, 1)))
+    assert make_model("deep", X).fit(X, y).predict_proba(X).shape == (100, 2)  # it has the
+    # missing-value indicator to learn from
+
+
 NOT_CALLABLE = 3
 
 

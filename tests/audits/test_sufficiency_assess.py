@@ -218,3 +218,15 @@ def test_fits_side_by_side_measure_the_same_curves_as_one_at_a_time():
 def test_bad_arguments_raise_audit_errors(X, y, kwargs, error, match):
     with pytest.raises(error, match=match):
         assess(X, y, **kwargs)
+
+
+@pytest.mark.parametrize("kind", ["classical", "deep", LINEAR])
+def test_a_class_of_one_row_leaves_subsets_of_one_class_scored_by_their_prior(kind):
+    """The single "b" row is in a validation set or in a few subsets: the others hold "a"
+    alone, which no classifier fits; they predict "a", so they score the share of "a"."""
+    X = pd.DataFrame({"x0": np.random.default_rng(0).normal(size=100)})
+    y = pd.Series(["a"] * 99 + ["b"])
+    result = assess(X, y, models=(kind,), n_jobs=1, at=(1_000,))
+    (model,) = result.models.values()
+    assert all(s >= 0.9 for a in model.anchors for s in a.scores)
+    assert "flat" in {d.code for d in model.diagnostics}
