@@ -95,8 +95,10 @@ def aggregate(sizes: Sequence[float], scores: Sequence[float], *, sign: float = 
     -------
     Anchors
     """
-    n = np.asarray(sizes, dtype=float)
-    y = np.asarray(scores, dtype=float)
+    try:
+        n, y = np.asarray(sizes, dtype=float), np.asarray(scores, dtype=float)
+    except (TypeError, ValueError):
+        raise InputError("`sizes` and `scores` must be numbers") from None
     if n.ndim != 1 or len(n) == 0:
         raise InputError(f"`sizes` must be a non-empty 1-D array; got shape {n.shape}")
     if y.ndim == 1:
@@ -120,6 +122,17 @@ def aggregate(sizes: Sequence[float], scores: Sequence[float], *, sign: float = 
     known = np.isfinite(se)
     se[~known] = se[known].max() if known.any() else 0.0
     return Anchors(unique, sign * mean, se, float(sign))
+
+
+def _check_range(values: object, *, low: float, high: float, name: str) -> None:
+    """Raise InputError when a finite value of ``values`` lies outside ``[low, high]``."""
+    finite = np.asarray(values, dtype=float)
+    finite = finite[np.isfinite(finite)]
+    if finite.size and (finite.min() < low or finite.max() > high):
+        raise InputError(
+            f"`{name}` must lie between the metric's worst and best scores, {low:g} and "
+            f"{high:g}; got {finite.min():g} to {finite.max():g}"
+        )
 
 
 def _backtest(anchors: Anchors, family: str, upper: float) -> float:
@@ -320,6 +333,9 @@ def extrapolate(
     measured = aggregate(sizes, scores, sign=sign)
     anchors = measured.window(measured.n[-1])
     train = None if train_scores is None else aggregate(sizes, train_scores, sign=sign)
+    for name, values in (("scores", scores), ("train_scores", train_scores)):
+        if values is not None:
+            _check_range(values, low=min(best, worst), high=max(best, worst), name=name)
     curve, backtest, diagnostics, rmse = select_curve(
         anchors, best=best, families=families, train=train
     )

@@ -65,7 +65,7 @@ def rows_for_target(
             message=f"already reached: {measured[reached[0]]:.4f} measured at {reached[0]:,} rows",
         )
     n_last = extrapolation.interval.features.n_last
-    grid = _grid(n_last, horizon)
+    grid = _grid(n_last, horizon)[1:]  # beyond the largest measured size, which missed it
     score, low, high = extrapolation.band(grid)
     optimistic, pessimistic = (high, low) if sign > 0 else (low, high)
     n = _first(grid, sign * (score - target) >= 0)

@@ -127,6 +127,15 @@ def test_bad_anchors_raise():
         extrapolate([0, 2, 3], [0.5, 0.6, 0.7], at=[10])
     with pytest.raises(InputError, match="`scores` must be finite"):
         extrapolate([1, 2, 3], [0.5, np.inf, 0.7], at=[10])
+    with pytest.raises(InputError, match="`sizes` and `scores` must be numbers"):
+        extrapolate([1, 2, 3], ["a", "b", "c"], at=[10])
+    sizes = [64, 128, 256, 512, 1024]
+    with pytest.raises(InputError, match="worst and best scores, 0 and 1; got 0.5 to 1.2"):
+        extrapolate(sizes, [0.5, 0.6, 0.8, 1.0, 1.2], at=[2048])
+    with pytest.raises(InputError, match="`train_scores` must lie between"):
+        extrapolate(sizes, [0.5] * 5, train_scores=[-0.1] * 5, at=[2048])
+    with pytest.raises(InputError, match="0 and inf; got -0.2 to 0.6"):
+        extrapolate(sizes, [0.6, 0.5, 0.4, 0.3, -0.2], at=[2048], higher_is_better=False)
 
 
 def test_a_falling_training_curve_caps_the_ceiling():

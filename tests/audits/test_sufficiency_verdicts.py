@@ -25,6 +25,16 @@ def test_rows_for_a_reachable_target():
     assert rows.message.startswith("about")
 
 
+def test_the_optimistic_end_is_never_a_size_already_measured_short_of_the_target():
+    ext = curve(0.80, 1.0)  # 0.778 at 2,048 rows
+    last = ext.interval.features.n_last
+    score, _, high = ext.band(np.array([last]))
+    target = float(score[0] + high[0]) / 2  # within the interval at the last size
+    rows = rows_for_target(ext, target, measured={int(last): float(score[0])}, horizon=1e6)
+    assert rows.status in {"unreachable", "forecast"}
+    assert rows.low is not None and rows.low > last
+
+
 def test_target_above_the_ceiling_is_unreachable():
     ext = curve(0.80, 1.0)
     rows = rows_for_target(ext, 0.97, measured={}, horizon=1e6)
@@ -42,11 +52,11 @@ def test_target_already_reached_at_a_measured_size():
 
 def test_crossover_of_two_known_curves():
     incumbent = curve(0.85, 1.0, seed=1)
-    challenger = curve(0.95, 10.0, seed=2)  # equal at (9 / 0.1) ** 2 = 8,100 rows
+    challenger = curve(0.95, 7.0, seed=2)  # equal at (6 / 0.1) ** 2 = 3,600 rows
     cross = crossover(challenger, incumbent, names=("deep", "classical"), n_rows=2_500)
     assert cross.status == "forecast"
-    assert cross.low <= 8_100 <= (cross.high or np.inf)
-    assert 8_100 / 2 < cross.n < 8_100 * 2
+    assert cross.low <= 3_600 <= (cross.high or np.inf)
+    assert 3_600 / 2 < cross.n < 3_600 * 2
     assert cross.horizon == 250_000
     assert cross.message.startswith(f"deep overtakes classical at about {cross.n:,} rows")
 
