@@ -177,8 +177,22 @@ def _bounded_retries(uri: str) -> str:
     return urlunsplit(parts._replace(query=query))
 
 
+def _pandas_index_columns(schema: pa.Schema) -> set[str]:
+    """Columns that hold the index of the pandas frame a file was written from."""
+    try:
+        index = (schema.pandas_metadata or {}).get("index_columns", [])
+    except (ValueError, TypeError):  # metadata that is not pandas' JSON
+        return set()
+    return {name for name in index if isinstance(name, str)}
+
+
 def _io_error(uri: str, exc: OSError) -> InputError:
-    """An I/O failure while reading (network, permissions): reason ``io_error``, retried."""
+    """A failure while reading: reason ``io_error`` (network, permissions: retried), or
+    ``corrupt`` for Arrow's own error (no errno) on a local file, whose bytes do not decode."""
+    if exc.errno is None and urlsplit(uri).scheme in ("", "file"):
+        return InputError(
+            f"{uri} is not a readable Parquet dataset: {_first_line(exc)}", reason="corrupt"
+        )
     return InputError(f"I/O error reading {uri}: {_first_line(exc)}", reason="io_error")
 
 
@@ -227,7 +241,8 @@ def _describe(
         ) from None
     except OSError as exc:
         raise _io_error(uri, exc) from None
-    columns = tuple(ColumnInfo(f.name, str(f.type)) for f in dataset.schema)
+    index = _pandas_index_columns(dataset.schema)  # read back as the frame's index
+    columns = tuple(ColumnInfo(f.name, str(f.type)) for f in dataset.schema if f.name not in index)
     digest.update(json.dumps([(c.name, c.type) for c in columns]).encode())
     return DatasetInfo(
         uri=uri,

@@ -240,7 +240,15 @@ def make_model(kind: str, X: pd.DataFrame, *, random_state: int = 0) -> BaseEsti
         reason = "model_import" if isinstance(kind, str) and ":" in kind else "model_kind"
         raise ConfigError(f"`model` {problem}; got {kind!r}", reason=reason)
     module_name, _, attr = kind.partition(":")
-    return getattr(importlib.import_module(module_name), attr)(X, random_state=random_state)
+    factory = getattr(importlib.import_module(module_name), attr)
+    try:
+        return factory(X, random_state=random_state)
+    except Exception as exc:  # noqa: BLE001 - the user's factory may raise anything
+        first = next(iter(str(exc).splitlines()), "")
+        raise ConfigError(
+            f"`model` {kind!r} did not build a model: {type(exc).__name__}: {first}",
+            reason="model_factory",
+        ) from None
 
 
 def model_problem(kind: object) -> str | None:

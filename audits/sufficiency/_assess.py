@@ -41,6 +41,9 @@ DEFAULT_MODELS = ("classical", "deep")
 DEFAULT_AT = (1, 2, 5, 10)
 """Default forecast sizes, as multiples of the rows available."""
 
+MAX_AT = 10**12
+"""Largest size a forecast is asked for (a trillion rows; beyond it sizes overflow)."""
+
 HORIZON = 100.0
 """Rows needed and crossovers are searched up to this many times the rows available."""
 
@@ -74,9 +77,12 @@ def _check_options(
     models = check_models(models)
     sizes = tuple(m * n_rows for m in DEFAULT_AT) if at is None else tuple(at)
     if not sizes or any(
-        isinstance(s, bool) or not isinstance(s, int | np.integer) or s < 1 for s in sizes
+        isinstance(s, bool) or not isinstance(s, int | np.integer) or not 1 <= s <= MAX_AT
+        for s in sizes
     ):
-        raise ConfigError(f"`at` must be one or more row counts >= 1; got {at!r}", reason="at")
+        raise ConfigError(
+            f"`at` must be one or more row counts from 1 to {MAX_AT:.0e}; got {at!r}", reason="at"
+        )
     return models, tuple(sorted({int(s) for s in sizes}))
 
 

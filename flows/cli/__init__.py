@@ -13,6 +13,7 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 import flows  # noqa: F401 - sets the analytics-off defaults before prefect is imported
 from audits.errors import AuditError
@@ -24,8 +25,15 @@ __all__ = ["main"]
 COMMANDS = (run, demo, forecast, render, serve)
 
 
+class _OneLineParser(argparse.ArgumentParser):
+    """A parser whose usage errors are one line (and exit 2), like every other error."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _OneLineParser(
         prog="audits",
         description="Audit a labelled Parquet dataset: is it clean, balanced and big enough, "
         "and would a deep model pay off against a classical one?",

@@ -112,7 +112,13 @@ def _dead_server_code() -> int | None:
 
 
 def _exit_now(what: str, code: int) -> NoReturn:
-    """Clean up what the flow thread leaves behind and end the process."""
+    """Clean up what the flow thread leaves behind and end the process.
+
+    A second signal (a double Ctrl-C) is ignored from here on: it used to interrupt
+    this cleanup, and the process then waited minutes on Prefect's services.
+    """
+    for number in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(number, signal.SIG_IGN)
     print(f"audits: {what}", file=sys.stderr, flush=True)
     _atomic.remove_pending()
     for child in multiprocessing.active_children():

@@ -171,6 +171,19 @@ def add_audit_options(parser: argparse.ArgumentParser) -> None:
     add_runner_options(parser)
 
 
+def _label_set(text: str | None) -> list[str] | None:
+    """The ``--labels A,B,...`` list, or None; refused unless 2+ distinct, non-empty labels."""
+    if text is None:
+        return None
+    labels = [label.strip() for label in text.split(",")]
+    if len(labels) < 2 or "" in labels or len(set(labels)) != len(labels):
+        raise ConfigError(
+            f"`--labels` must list at least two distinct, non-empty labels; got {text!r}",
+            reason="labels",
+        )
+    return labels
+
+
 def execute(args: argparse.Namespace, *, path: str, target: str, strict: bool = True) -> int:
     """Check the input cheaply, run the flow, print where the report is; return the exit code.
 
@@ -186,6 +199,7 @@ def execute(args: argparse.Namespace, *, path: str, target: str, strict: bool = 
         random_state=args.seed,
     )
     check_models(args.models)
+    labels = _label_set(args.labels)
     check_output_folder(args.out)
     read_dataset(path, target=target, columns=[], groups=args.groups)
     if args.reference:
@@ -196,7 +210,6 @@ def execute(args: argparse.Namespace, *, path: str, target: str, strict: bool = 
     load_suites(args.suites)  # a bad suite folder fails now, not after the fits
     from flows.audit_dataset import audit_dataset
 
-    labels = [x.strip() for x in args.labels.split(",")] if args.labels else None
     flow = audit_dataset.with_options(task_runner=chosen_runner(args))
     outcome = run_stoppable(
         lambda: flow(

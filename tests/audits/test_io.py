@@ -95,6 +95,13 @@ def test_a_single_file_in_a_key_value_folder_keeps_its_own_columns(tmp_path, fra
     assert "batch" in inspect_dataset(str(tmp_path)).column_names  # the folder: a partition
 
 
+def test_a_pandas_index_written_to_the_file_is_no_column(tmp_path, frame):
+    path = tmp_path / "d.parquet"
+    frame.sample(200, random_state=0).to_parquet(path)  # stored as __index_level_0__
+    assert inspect_dataset(str(path)).column_names == tuple(frame.columns)
+    assert list(read_dataset(str(path), target="label").frame.columns) == list(frame.columns)
+
+
 def test_file_uri(tmp_path, frame):
     path = tmp_path / "d.parquet"
     frame.to_parquet(path)
@@ -155,10 +162,20 @@ def test_column_selection(tmp_path, frame):
     assert list(dataset.frame.columns) == ["x", "label"]
 
 
+def _corrupt_page(path, frame):
+    """A file whose footer is sound and whose first data page is garbage."""
+    frame.to_parquet(path, compression="none")
+    offset = pq.ParquetFile(path).metadata.row_group(0).column(0).data_page_offset
+    data = bytearray(path.read_bytes())
+    data[offset : offset + 40] = b"\xff" * 40
+    path.write_bytes(bytes(data))
+
+
 @pytest.mark.parametrize(
     ("make", "error", "reason"),
     [
         (lambda p, f: None, InputError, "not_found"),
+        (_corrupt_page, InputError, "corrupt"),
         (lambda p, f: p.write_bytes(b""), InputError, "corrupt"),
         (
             lambda p, f: p.write_bytes(b"PAR1 this is not parquet at all PAR1"),
@@ -184,6 +201,7 @@ def test_column_selection(tmp_path, frame):
     ],
     ids=[
         "missing",
+        "corrupt-page",
         "empty-file",
         "corrupt",
         "no-target",

@@ -221,6 +221,8 @@ def test_custom_model_by_import_path():
         make_model("no_such_module:factory", X)
     with pytest.raises(ConfigError, match="must be one of"):
         make_model("transformer", X)
+    with pytest.raises(ConfigError, match="'os:getcwd' did not build a model: TypeError: "):
+        make_model("os:getcwd", X)  # a callable, but not a factory
 
 
 def test_out_of_fold_predictions_are_out_of_fold():

@@ -68,6 +68,7 @@ def test_table_output(parquet, capsys):
     ("extra", "match"),
     [
         (["--at", "ten"], "`--at` must be"),
+        (["--at", "1e99"], "`at` must be one or more row counts from 1 to 1e\\+12"),
         (["--target-score", "high"], "`--target-score` must be a float"),
         (["--budget-seconds", "nan"], "`--budget-seconds` must be finite"),
         (["--metric", "f7"], "`metric` must be one of"),

@@ -82,7 +82,7 @@ def test_cli_exit_code_follows_the_suites(prefect_harness, dataset_path, tmp_pat
             "--target",
             "label",
             "--labels",
-            "no",
+            "no,maybe",
             "--models",
             f"classical,{own}",
             "--out",

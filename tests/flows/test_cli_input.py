@@ -84,6 +84,8 @@ def test_a_bad_reference_is_named_as_such(tmp_path, good, capsys, make, message)
         (["--budget-seconds", "inf"], "`budget_seconds` must be a positive number"),
         (["--models", "classical,transformer"], "`models` entry must be one of classical"),
         (["--models", "classical,no_such_module:net"], "No module named 'no_such_module'"),
+        (["--labels", ","], "`--labels` must list at least two distinct, non-empty labels"),
+        (["--labels", "a,b,a"], "got 'a,b,a'"),
     ],
     ids=[
         "negative-seed",
@@ -92,6 +94,8 @@ def test_a_bad_reference_is_named_as_such(tmp_path, good, capsys, make, message)
         "endless-budget",
         "unknown-model",
         "unloadable-model",
+        "empty-labels",
+        "repeated-label",
     ],
 )
 def test_bad_forecast_options_exit_2_before_the_flow(tmp_path, good, capsys, options, message):
@@ -256,7 +260,8 @@ def test_counts_below_one_are_refused_by_the_parser(capsys, argv, message):
     with pytest.raises(SystemExit) as exited:
         main(argv)
     assert exited.value.code == 2
-    assert message in capsys.readouterr().err.strip().splitlines()[-1]
+    [line] = capsys.readouterr().err.strip().splitlines()  # no usage block: one line
+    assert message in line and line.endswith("--help)")
 
 
 def _config(path: Path, *, out_dir: str = "out", dataset_out: str | None = None) -> Path:

@@ -126,28 +126,33 @@ def _check_ended(child, lines, out, *, sent, code, said):
 
 
 @pytest.mark.parametrize(
-    ("signum", "to_group", "own_server", "code", "said"),
+    ("signum", "to_group", "own_server", "times", "code", "said"),
     [
         # `kill PID`: only the command gets the signal; its temporary server must be stopped.
-        (signal.SIGTERM, False, True, 143, "audits: terminated"),
+        (signal.SIGTERM, False, True, 1, 143, "audits: terminated"),
         # `timeout` and a terminal signal the whole process group.
-        (signal.SIGTERM, True, False, 143, "audits: terminated"),
-        (signal.SIGINT, True, False, 130, "audits: interrupted"),
+        (signal.SIGTERM, True, False, 1, 143, "audits: terminated"),
+        (signal.SIGINT, True, False, 1, 130, "audits: interrupted"),
+        # A double Ctrl-C: seen before, the second one interrupted the cleanup of the
+        # first, and the run printed "interrupted" twice and ended 136 s later.
+        (signal.SIGINT, True, True, 2, 130, "audits: interrupted"),
     ],
-    ids=["term-pid-temporary-server", "term-group", "ctrl-c"],
+    ids=["term-pid-temporary-server", "term-group", "ctrl-c", "double-ctrl-c"],
 )
 def test_a_signal_during_the_forecast_ends_the_run_at_once(
-    prefect_harness, tmp_path, signum, to_group, own_server, code, said
+    prefect_harness, tmp_path, signum, to_group, own_server, times, code, said
 ):
     env = {**os.environ, "PREFECT_HOME": str(tmp_path / "home")}
     if not own_server:
         env["PREFECT_API_URL"] = prefect_harness
     with _run_until_the_forecast(tmp_path, env) as (child, lines):
         sent = time.monotonic()
-        if to_group:
-            os.killpg(child.pid, signum)
-        else:
-            child.send_signal(signum)
+        for _ in range(times):
+            if to_group:
+                os.killpg(child.pid, signum)
+            else:
+                child.send_signal(signum)
+            time.sleep(0.02)
         _check_ended(child, lines, tmp_path / "out", sent=sent, code=code, said=said)
 
 
