@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import inspect
 from collections.abc import Sequence
 from typing import Any, cast
 
@@ -12,6 +13,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.dummy import DummyClassifier
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import train_test_split
 from sklearn.neural_network import MLPClassifier
 from sklearn.pipeline import Pipeline, make_pipeline
 
@@ -39,7 +41,12 @@ class EarlyStoppingGuard(ClassifierMixin, BaseEstimator):
 
     Early stopping holds out a stratified ``validation_fraction`` of the rows; that
     split fails when a class has a single row or the held-out part is smaller than
-    the number of classes. Then the guard fits a clone with ``early_stopping=False``.
+    the number of classes. Then an estimator that takes its own early-stopping rows
+    (``X_val``, as HistGradientBoosting does) gets a stratified holdout of the classes
+    of two rows or more, the single rows staying in training: without it, trees on 200
+    rows of 21 classes ran all 200 iterations, 21 trees each (1.1 s a fit, against
+    0.07 s stopped after 10). Other estimators, or when even that split cannot be made,
+    are fitted with ``early_stopping=False``.
 
     Patience (``n_iter_no_change``) counts epochs. With a fixed batch size an epoch of
     a small subset is one or two optimiser steps, so a net stopped after a dozen
@@ -90,12 +97,17 @@ class EarlyStoppingGuard(ClassifierMixin, BaseEstimator):
         """Fit a clone of ``estimator`` on ``X`` (n_rows, n_features) and ``y`` (n_rows,)."""
         model = clone(self.estimator)
         params = model.get_params()
-        _, counts = np.unique(np.asarray(y), return_counts=True)
+        labels = np.asarray(y)
+        _, codes, counts = np.unique(labels, return_inverse=True, return_counts=True)
         n_holdout = int(np.floor((params.get("validation_fraction") or 0.1) * counts.sum()))
+        holdout = None
         if params.get("early_stopping") not in (False, None) and (
             counts.min() < 2 or n_holdout < len(counts)
         ):
-            model.set_params(early_stopping=False)
+            if "X_val" in inspect.signature(model.fit).parameters:
+                holdout = _holdout(codes, counts, n_holdout, params.get("random_state"))
+            if holdout is None:
+                model.set_params(early_stopping=False)
         if self.batches_per_epoch is not None:
             batch = int(np.clip(counts.sum() // self.batches_per_epoch, _MIN_BATCH, _MAX_BATCH))
             model.set_params(batch_size=batch)
@@ -110,7 +122,14 @@ class EarlyStoppingGuard(ClassifierMixin, BaseEstimator):
             dtypes = np.asarray(cast(pd.DataFrame, X).dtypes, dtype=object)[self.columns_]
             mask = [isinstance(dtype, pd.CategoricalDtype) for dtype in dtypes]
             model.set_params(categorical_features=mask if any(mask) else None)
-        self.estimator_ = model.fit(self._kept(values), y)
+        kept = self._kept(values)
+        if holdout is None:
+            self.estimator_ = model.fit(kept, y)
+        else:
+            train = np.setdiff1d(np.arange(len(labels)), holdout)
+            self.estimator_ = model.fit(
+                _rows(kept, train), labels[train], X_val=_rows(kept, holdout), y_val=labels[holdout]
+            )
         self.classes_ = self.estimator_.classes_
         return self
 
@@ -164,6 +183,30 @@ def _accuracy(
 ) -> float:
     """Share of ``y_pred`` (n_rows,) equal to ``y_true`` (n_rows,), weighted if asked."""
     return float(np.average(np.asarray(y_true) == np.asarray(y_pred), weights=sample_weight))
+
+
+def _holdout(
+    codes: np.ndarray, counts: np.ndarray, size: int, random_state: object
+) -> np.ndarray | None:
+    """Early-stopping rows for labels ``codes`` (n_rows,) with a class of a single row.
+
+    A stratified ``size`` of the rows of the classes with two rows or more; the single
+    rows stay in training. None when that split cannot be made (fewer rows to hold out
+    than such classes).
+    """
+    candidates = np.flatnonzero(counts[codes] >= 2)
+    try:
+        _, held = train_test_split(
+            candidates, test_size=size, stratify=codes[candidates], random_state=random_state
+        )
+    except ValueError:
+        return None
+    return np.sort(held)
+
+
+def _rows(values: Any, rows: np.ndarray) -> Any:
+    """``rows`` of an array or a frame."""
+    return values.iloc[rows] if hasattr(values, "iloc") else values[rows]
 
 
 def _with_category_codes(X: pd.DataFrame) -> np.ndarray:

@@ -177,6 +177,19 @@ def test_trees_with_no_column_to_split_on_predict_the_class_prior():
     # missing-value indicator to learn from
 
 
+def test_trees_stop_early_beside_a_class_of_one_row():
+    """21 classes on 200 rows, one of them a single row: the trees keep early stopping
+    (on a holdout of the other classes) instead of running all 200 iterations."""
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame(rng.normal(size=(200, 5)), columns=list("abcde"))
+    y = pd.Series(rng.integers(0, 20, 200)).astype(str)
+    y.iloc[0] = "single"
+    model = make_model("classical", X, random_state=0).fit(X, y)
+    assert model[-1].estimator_.n_iter_ < 50
+    assert model.predict_proba(X).shape == (200, 21)
+    assert "single" in model.classes_
+
+
 NOT_CALLABLE = 3
 
 
