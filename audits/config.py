@@ -87,6 +87,14 @@ _OPTIONAL_PARAMETERS = (
 _CRON_HELP = "5 fields (minute hour day-of-month month day-of-week) or @hourly/@daily/..."
 
 
+def _distinct(value: tuple[str, ...] | None, item: str) -> tuple[str, ...] | None:
+    """``value`` once no entry repeats (ValueError naming the repeated ones)."""
+    repeated = sorted({entry for entry in value or () if value.count(entry) > 1})
+    if repeated:
+        raise ValueError(f"must list each {item} once; repeated: {', '.join(repeated)}")
+    return value
+
+
 class _Frozen(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -248,20 +256,14 @@ class DatasetOptions(_Frozen):
     @field_validator("allowed_labels")
     @classmethod
     def _distinct_labels(cls, value: tuple[str, ...] | None) -> tuple[str, ...] | None:
-        repeated = sorted({label for label in value or () if value.count(label) > 1})
-        if repeated:
-            raise ValueError(f"must list each label once; repeated: {', '.join(repeated)}")
-        return value
+        return _distinct(value, "label")
 
     @field_validator("models")
     @classmethod
     def _loadable_models(cls, value: tuple[str, ...] | None) -> tuple[str, ...] | None:
         from audits.models import model_problem
 
-        repeated = sorted({kind for kind in value or () if value.count(kind) > 1})
-        if repeated:
-            raise ValueError(f"must list each model once; repeated: {', '.join(repeated)}")
-        for kind in value or ():
+        for kind in _distinct(value, "model") or ():
             problem = model_problem(kind)
             if problem:
                 raise ValueError(f"entry {kind!r} {problem}")
