@@ -273,6 +273,9 @@ def _sample_table(
     return pa.concat_tables(pieces)
 
 
+_NO_FEATURES = "the dataset has no feature columns besides the target"
+
+
 def read_dataset(
     uri: str,
     *,
@@ -291,7 +294,9 @@ def read_dataset(
     target : str
         The label column: must exist, not be all null, and have 2 to 200 classes.
     columns : list of str, optional
-        Feature columns to read; all by default. The target is always read.
+        Feature columns to read; all by default. The target is always read. With
+        ``[]`` (a check before the real read) no feature is read, yet the schema of all
+        of them is checked: nested values, or no feature column at all, fail then.
     groups : str, optional
         Column of the entity each row belongs to (kept out of the features; see
         :class:`Dataset`): always read; must differ from the target, have no missing
@@ -313,7 +318,8 @@ def read_dataset(
         Bad path or options, unreadable data, or a column to read that holds nested
         values (lists, structs, maps).
     TargetError, DataError
-        See :func:`check_features` for the features (not checked with ``columns=[]``).
+        See :func:`check_features` for the features (with ``columns=[]`` only whether
+        there is one, not whether all are null).
     """
     dataset, filesystem, root = _open(str(uri))
     info = _describe(str(uri), dataset, filesystem, root)
@@ -340,7 +346,10 @@ def read_dataset(
             f"`columns` not found in the dataset: {_shortlist(unknown)}", reason="column_missing"
         )
     read = [c for c in wanted if c not in kept] + ([] if groups is None else [groups]) + [target]
-    nested = [n for n in read if _is_nested(dataset, n)]
+    schema_only = columns is not None and not columns
+    if schema_only and not [n for n in names if n not in kept]:
+        raise DataError(_NO_FEATURES, reason="no_features")
+    nested = [n for n in (names if schema_only else read) if _is_nested(dataset, n)]
     if nested:
         shown = _shortlist(nested, show=lambda n: f"{n!r} ({dataset.schema.field(n).type})")
         raise InputError(
@@ -429,9 +438,7 @@ def check_features(X: pd.DataFrame) -> None:
         ``X`` has no columns, or every column is all null: no model can learn from it.
     """
     if X.shape[1] == 0:
-        raise DataError(
-            "the dataset has no feature columns besides the target", reason="no_features"
-        )
+        raise DataError(_NO_FEATURES, reason="no_features")
     if not X.notna().any().any():
         raise DataError(
             f"every feature column is all null ({_shortlist(list(map(str, X.columns)))}); "

@@ -223,10 +223,13 @@ def test_bad_input_raises_one_line_error(tmp_path, frame, make, error, reason):
     assert "\n" not in str(caught.value)
 
 
-def test_features_are_not_checked_when_only_the_target_is_read(tmp_path, frame):
+def test_only_the_target_is_read_but_the_schema_of_the_features_is_checked(tmp_path, frame):
     path = tmp_path / "d.parquet"
-    frame[["label"]].to_parquet(path)
+    frame.assign(x=np.nan).to_parquet(path)  # all null: only a full read can tell
     assert list(read_dataset(str(path), target="label", columns=[]).frame.columns) == ["label"]
+    frame[["label"]].to_parquet(path)
+    with pytest.raises(DataError, match="no feature columns besides the target"):
+        read_dataset(str(path), target="label", columns=[])
 
 
 def test_one_feature_with_a_value_is_enough(tmp_path, frame):

@@ -121,6 +121,24 @@ def test_forecast_refuses_nested_columns_in_one_line(tmp_path, good, capsys):
 
 
 @pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (lambda f: f.assign(tags=[[1.0]] * len(f)), "columns with nested values"),
+        (lambda f: f[["y"]], "the dataset has no feature columns besides the target"),
+    ],
+    ids=["nested", "target-only"],
+)
+def test_run_refuses_unusable_features_before_the_flow(tmp_path, good, capsys, make, message):
+    """From the schema alone: no flow, so no progress line and no temporary server."""
+    path, out = tmp_path / "data.parquet", tmp_path / "out"
+    make(good).to_parquet(path)
+    assert main(["run", str(path), "--target", "y", "--out", str(out)]) == 2
+    [line] = capsys.readouterr().err.strip().splitlines()
+    assert line.startswith("audits: error: ") and message in line
+    assert not out.exists()
+
+
+@pytest.mark.parametrize(
     ("keep", "message"),
     [
         (lambda f: f[["y"]], "the dataset has no feature columns besides the target"),
