@@ -54,8 +54,9 @@ def from_jsonable(tp: Any, data: Any) -> Any:
     tp : type or typing construct
         The declared type, e.g. a result dataclass or ``tuple[float, ...]``.
     data : object
-        What ``json.load`` returned for it. ``None`` is accepted anywhere (non-finite
-        floats are written as ``null``); keys a dataclass does not know are ignored.
+        What ``json.load`` returned for it. ``None`` is accepted for numbers (non-finite
+        floats are written as ``null``) and optional fields, not for a required text or
+        section; keys a dataclass does not know are ignored.
 
     Raises
     ------
@@ -80,6 +81,8 @@ def _mismatch(where: str, expected: str, data: Any) -> TypeError:
 
 
 def _rebuild(tp: Any, data: Any, where: str) -> Any:
+    if data is None and (tp is str or (dataclasses.is_dataclass(tp) and isinstance(tp, type))):
+        raise TypeError(f"{where or 'the document'} must not be null")  # not Optional
     if data is None or tp is Any:
         return data
     if dataclasses.is_dataclass(tp) and isinstance(tp, type):

@@ -344,6 +344,8 @@ def _results_document() -> dict:
         (lambda d: d["overview"].update(n_rows="many"), "overview.n_rows must be a int; got str"),
         (lambda d: d["overview"].pop("target"), "overview lacks target"),
         (lambda d: d["labels"]["noise"].update(worst={}), "labels.noise.worst must be a list"),
+        (lambda d: d.update(overview=None), "overview must not be null"),
+        (lambda d: d["overview"].update(uri=None), "overview.uri must not be null"),
     ],
     ids=[
         "version",
@@ -354,6 +356,8 @@ def _results_document() -> dict:
         "field",
         "no-field",
         "list",
+        "null-section",
+        "null-text",
     ],
 )
 def test_render_refuses_results_of_another_shape(tmp_path, capsys, change, message):
