@@ -115,6 +115,15 @@ def fmt_bytes(value: Any) -> str:
     return f"{x / 1000**power:.3g} {('kB', 'MB', 'GB', 'TB')[power - 1]}"
 
 
+_DIRECTION_CONTROLS = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def visible_controls(text: str) -> str:
+    """``text`` with its text-direction controls shown as ``[U+202E]``: one in a column
+    name would otherwise reverse the rest of the line it is printed in."""
+    return _DIRECTION_CONTROLS.sub(lambda m: f"[U+{ord(m.group()):04X}]", text)
+
+
 def shorten(text: Any, width: int = 200) -> str:
     """``str(text)`` cut to ``width`` characters with an ellipsis."""
     text = str(text)

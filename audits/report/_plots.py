@@ -21,7 +21,7 @@ from typing import Any
 
 from markupsafe import Markup, escape
 
-from audits.report._format import fmt_number, shorten
+from audits.report._format import fmt_number, shorten, visible_controls
 
 __all__ = ["Reference", "Series", "bar_chart", "line_chart"]
 
@@ -92,8 +92,9 @@ class Reference:
 
 
 def plot_text(text: Any, width: int = _LABEL_WIDTH) -> str:
-    """Data-derived text made safe for matplotlib: shortened, ``$`` escaped (no mathtext)."""
-    return shorten(text, width).replace("$", r"\$")
+    """Data-derived text made safe for matplotlib: shortened, ``$`` escaped (no mathtext),
+    direction controls shown (:func:`visible_controls`)."""
+    return visible_controls(shorten(text, width)).replace("$", r"\$")
 
 
 def _finite(*values: Any) -> bool:

@@ -15,7 +15,7 @@ from typing import Any
 
 from audits import _atomic
 from audits.errors import InputError
-from audits.report._format import DASH, fmt_time
+from audits.report._format import DASH, fmt_time, visible_controls
 from audits.report._run_sections import (
     expectations_section,
     failed_table,
@@ -33,12 +33,20 @@ _NOT_SECTIONS = frozenset({"validation", "run", "schema_version", "skipped"})
 
 @functools.cache
 def environment() -> Any:
-    """The Jinja environment of the package templates (autoescape on, strict undefined)."""
+    """The Jinja environment of the package templates (autoescape on, strict undefined,
+    direction controls in plain text shown as code points)."""
     from jinja2 import Environment, PackageLoader, StrictUndefined
+    from markupsafe import Markup
+
+    def shown(value: Any) -> Any:
+        if isinstance(value, str) and not isinstance(value, Markup):
+            return visible_controls(value)
+        return value
 
     return Environment(
         loader=PackageLoader("audits.report", "templates"),
         autoescape=True,
+        finalize=shown,
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,

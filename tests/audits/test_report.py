@@ -86,6 +86,15 @@ def test_a_column_named_by_a_paragraph_is_cut_in_tables(results):
     assert PAYLOAD not in page
 
 
+def test_direction_controls_in_data_are_shown_not_obeyed(results):
+    """A right-to-left override in a column name would reverse the rest of its line."""
+    for column in results["overview"]["columns"]:
+        column["name"] = "abc\u202edef"
+    page = render_html(results)
+    assert "\u202e" not in page
+    assert "abc[U+202E]def" in page
+
+
 def test_failed_checks_are_listed_at_the_top(results):
     for suite in results["validation"]["suites"]:
         for outcome in suite["outcomes"]:
