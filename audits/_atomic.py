@@ -81,8 +81,8 @@ class Staged:
             The final path (its parent folder is created if missing).
         """
         final = Path(path)
-        final.parent.mkdir(parents=True, exist_ok=True)
         with _LANDING:
+            final.parent.mkdir(parents=True, exist_ok=True)
             fd, name = tempfile.mkstemp(prefix=f".{final.name}.", suffix=".tmp", dir=final.parent)
             os.close(fd)
             tmp = Path(name)
