@@ -347,12 +347,9 @@ def audit_dataset(
         skipped["sufficiency"] = too_small
     elif forecast:
         with stage("sufficiency forecast", timings):
-            forecast_task = (
-                sufficiency_task
-                if all(":" not in model for model in models)
-                else sufficiency_task.with_options(cache_policy=NONE)
+            sufficiency = _forecast_task(models)(
+                dataset, models, metric, target_score, budget_seconds, seed
             )
-            sufficiency = forecast_task(dataset, models, metric, target_score, budget_seconds, seed)
     facts: dict[str, float | None] = {}
     for section in (overview, quality, labels, imbalance, drift):
         if section is not None:
